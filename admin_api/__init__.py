@@ -1,0 +1,1 @@
+"""HTTP front door for staff: FastAPI routers, auth, schemas, dashboard."""

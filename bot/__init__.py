@@ -1,0 +1,1 @@
+"""Telegram front door: aiogram 3 routers, middlewares, keyboards."""

@@ -1,0 +1,66 @@
+"""The Redis key layout of DESIGN.md, in one place, under a configurable prefix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Keys:
+    prefix: str = "im:"
+
+    def entry(self, entry_id: str) -> str:
+        return f"{self.prefix}faq:entry:{entry_id}"
+
+    @property
+    def ids(self) -> str:
+        return f"{self.prefix}faq:ids"
+
+    @property
+    def rev(self) -> str:
+        return f"{self.prefix}faq:rev"
+
+    @property
+    def changed_channel(self) -> str:
+        return f"{self.prefix}faq:changed"
+
+    @property
+    def categories(self) -> str:
+        return f"{self.prefix}faq:categories"
+
+    def history(self, entry_id: str) -> str:
+        return f"{self.prefix}faq:history:{entry_id}"
+
+    @property
+    def audit(self) -> str:
+        return f"{self.prefix}audit"
+
+    def stats_day(self, day: date) -> str:
+        return f"{self.prefix}stats:{day.isoformat()}"
+
+    def stats_entries(self, day: date) -> str:
+        return f"{self.stats_day(day)}:entries"
+
+    def stats_users(self, day: date) -> str:
+        return f"{self.stats_day(day)}:users"
+
+    @property
+    def inbox(self) -> str:
+        return f"{self.prefix}inbox"
+
+    def user(self, user_hash: str) -> str:
+        return f"{self.prefix}user:{user_hash}"
+
+    def user_votes(self, user_hash: str) -> str:
+        return f"{self.prefix}user:{user_hash}:votes"
+
+    def user_rate(self, user_hash: str) -> str:
+        return f"{self.prefix}user:{user_hash}:rate"
+
+    def api_key(self, digest: str) -> str:
+        return f"{self.prefix}keys:{digest}"
+
+    @property
+    def api_keys(self) -> str:
+        return f"{self.prefix}keys"

@@ -1,0 +1,90 @@
+"""The matcher every process answers from, kept current through Redis pub/sub.
+
+Each process holds an immutable snapshot and swaps it whole when the store announces a change,
+so a question is never matched against half an update. When Redis goes away the last snapshot
+keeps answering; the outage is logged once, not once per retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from faq.matcher import Matcher, MatcherOptions
+from faq.models import Entry
+from faq.store import FaqStore
+from faq.text import TextPipeline
+
+log = logging.getLogger(__name__)
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+class LiveMatcher:
+    def __init__(self, store: FaqStore, pipeline: TextPipeline,
+                 options: MatcherOptions | None = None, *, retry_seconds: float = 1.0) -> None:
+        self.store = store
+        self.pipeline = pipeline
+        self.options = options or MatcherOptions()
+        self.retry_seconds = retry_seconds
+        self._matcher = Matcher.build([], pipeline, self.options)
+        self._changed = asyncio.Event()
+        self._redis_down = False
+
+    @property
+    def matcher(self) -> Matcher:
+        return self._matcher
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self._matcher.get(entry_id)
+
+    async def refresh(self) -> Matcher:
+        revision = await self.store.revision()
+        entries = await self.store.list_entries()
+        if revision == self._matcher.revision and len(self._matcher) and not self._changed_ids(
+                entries):
+            return self._matcher
+        matcher = await asyncio.to_thread(Matcher.build, entries, self.pipeline, self.options,
+                                          revision)
+        self._matcher = matcher
+        self._changed.set()
+        log.info("matcher rebuilt: %d published entries, revision %d", len(matcher), revision)
+        return matcher
+
+    def _changed_ids(self, entries: list[Entry]) -> bool:
+        return any(self._matcher.get(e.id) != e for e in entries if e.status == "published")
+
+    async def wait_for_change(self) -> None:
+        """For tests and tools: returns after the next rebuild."""
+        self._changed.clear()
+        await self._changed.wait()
+
+    async def run(self) -> None:
+        """Follow change notices until cancelled; survive Redis outages on the last snapshot."""
+        while True:
+            try:
+                async with self.store.redis.pubsub() as pubsub:
+                    await pubsub.subscribe(self.store.keys.changed_channel)
+                    await self.refresh()  # catch up on what changed while we were away
+                    if self._redis_down:
+                        log.warning("Redis is reachable again; FAQ snapshot refreshed")
+                        self._redis_down = False
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            await self.refresh()
+            except asyncio.CancelledError:
+                raise
+            except REDIS_DOWN as exc:
+                if not self._redis_down:
+                    log.error("Redis unreachable (%s); answering from the last FAQ snapshot "
+                              "(revision %d)", type(exc).__name__, self._matcher.revision)
+                    self._redis_down = True
+                await asyncio.sleep(self.retry_seconds)
+
+    async def start(self) -> asyncio.Task[None]:
+        with contextlib.suppress(*REDIS_DOWN):
+            await self.refresh()
+        return asyncio.create_task(self.run(), name="faq-live-matcher")

@@ -1,0 +1,229 @@
+"""Question statistics and the inbox of unanswered questions.
+
+Counters are per day (in the service's time zone) so that a report over 30 days reads 30 small
+hashes, whatever the number of questions. Nothing here identifies a person: distinct users are
+counted in a HyperLogLog over keyed hashes, and inbox texts are redacted before they are stored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from redis.asyncio import Redis
+
+from faq.keys import Keys
+from faq.matcher import Decision, MatchResult
+from faq.privacy import redact
+from faq.store import Clock, utc_now
+
+COUNTERS = ("asked", "answered", "suggested", "unmatched")
+DECISION_COUNTER = {Decision.ANSWER: "answered", Decision.SUGGEST: "suggested",
+                    Decision.NONE: "unmatched"}
+MAX_STORED_QUESTION_CHARS = 1000
+
+
+@dataclass
+class DayTotals:
+    day: date | None = None
+    asked: int = 0
+    answered: int = 0
+    suggested: int = 0
+    unmatched: int = 0
+    feedback_up: int = 0
+    feedback_down: int = 0
+    distinct_users: int = 0
+    by_language: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def answer_rate(self) -> float:
+        return round(self.answered / self.asked, 4) if self.asked else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "questions": self.asked, "answered": self.answered, "suggested": self.suggested,
+            "unmatched": self.unmatched, "answer_rate": self.answer_rate,
+            "distinct_users": self.distinct_users, "feedback_up": self.feedback_up,
+            "feedback_down": self.feedback_down, "by_language": self.by_language,
+        }
+        if self.day is not None:
+            data = {"day": self.day.isoformat(), **data}
+        return data
+
+
+@dataclass(frozen=True)
+class EntryStats:
+    entry_id: str
+    answers: int
+    up: int
+    down: int
+
+    @property
+    def up_rate(self) -> float | None:
+        votes = self.up + self.down
+        return round(self.up / votes, 4) if votes else None
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    id: str
+    text: str
+    lang: str
+    candidates: list[dict[str, Any]]
+    at: datetime
+
+
+def days_between(start: date, end: date) -> Iterator[date]:
+    day = start
+    while day <= end:
+        yield day
+        day += timedelta(days=1)
+
+
+class Stats:
+    def __init__(self, redis: Redis, tz: tzinfo, *, keys: Keys | None = None,
+                 clock: Clock = utc_now, retention_days: int = 90) -> None:
+        self.redis = redis
+        self.tz = tz
+        self.keys = keys or Keys()
+        self.clock = clock
+        self.retention = timedelta(days=retention_days)
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.tz).date()
+
+    # -- writing (the bot's hot path: one round trip) ----------------------------------------
+
+    async def record_question(self, result: MatchResult, lang: str, user_hash: str, *,
+                              store_text: bool = True) -> None:
+        day = self.today()
+        day_key = self.keys.stats_day(day)
+        counter = DECISION_COUNTER[result.decision]
+        ttl = int(self.retention.total_seconds()) + 86400
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hincrby(day_key, "asked", 1)
+        pipe.hincrby(day_key, f"asked:{lang}", 1)
+        pipe.hincrby(day_key, counter, 1)
+        pipe.hincrby(day_key, f"{counter}:{lang}", 1)
+        pipe.expire(day_key, ttl)
+        pipe.pfadd(self.keys.stats_users(day), user_hash)
+        pipe.expire(self.keys.stats_users(day), ttl)
+        if result.decision is Decision.ANSWER and result.best is not None:
+            pipe.zincrby(self.keys.stats_entries(day), 1, result.best.entry_id)
+            pipe.expire(self.keys.stats_entries(day), ttl)
+        if result.decision is Decision.NONE and store_text:
+            self._add_to_inbox(pipe, result, lang)
+        await pipe.execute()
+
+    def _add_to_inbox(self, pipe: Any, result: MatchResult, lang: str) -> None:
+        now = self.clock()
+        oldest_ms = int((now - self.retention).timestamp() * 1000)
+        pipe.xadd(self.keys.inbox, {
+            "text": redact(result.query[:MAX_STORED_QUESTION_CHARS]),
+            "lang": lang,
+            "candidates": json.dumps([c.as_dict() for c in result.candidates]),
+            "at": now.isoformat(),
+        }, id=f"{int(now.timestamp() * 1000)}-*", minid=oldest_ms, approximate=False)
+
+    async def record_feedback(self, entry_id: str, vote: str, previous: str | None) -> None:
+        """Count a 👍/👎; a changed vote moves one count, it never adds a second."""
+        if vote == previous:
+            return
+        day_key = self.keys.stats_day(self.today())
+        pipe = self.redis.pipeline(transaction=False)
+        if previous in {"up", "down"}:
+            pipe.hincrby(day_key, f"feedback_{previous}", -1)
+            pipe.hincrby(day_key, f"{previous}:{entry_id}", -1)
+        pipe.hincrby(day_key, f"feedback_{vote}", 1)
+        pipe.hincrby(day_key, f"{vote}:{entry_id}", 1)
+        pipe.expire(day_key, int(self.retention.total_seconds()) + 86400)
+        await pipe.execute()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def daily(self, start: date, end: date) -> list[DayTotals]:
+        days = list(days_between(start, end))
+        pipe = self.redis.pipeline(transaction=False)
+        for day in days:
+            pipe.hgetall(self.keys.stats_day(day))
+            pipe.pfcount(self.keys.stats_users(day))
+        raw = await pipe.execute()
+        return [_totals(day, raw[2 * i], raw[2 * i + 1]) for i, day in enumerate(days)]
+
+    async def summary(self, start: date, end: date) -> DayTotals:
+        days = await self.daily(start, end)
+        total = DayTotals()
+        for day in days:
+            for name in (*COUNTERS, "feedback_up", "feedback_down"):
+                setattr(total, name, getattr(total, name) + getattr(day, name))
+            for lang, counts in day.by_language.items():
+                bucket = total.by_language.setdefault(lang, {})
+                for k, v in counts.items():
+                    bucket[k] = bucket.get(k, 0) + v
+        user_keys = [self.keys.stats_users(d) for d in days_between(start, end)]
+        total.distinct_users = int(await self.redis.pfcount(*user_keys)) if user_keys else 0
+        return total
+
+    async def entries(self, start: date, end: date) -> list[EntryStats]:
+        days = list(days_between(start, end))
+        pipe = self.redis.pipeline(transaction=False)
+        for day in days:
+            pipe.zrange(self.keys.stats_entries(day), 0, -1, withscores=True)
+            pipe.hgetall(self.keys.stats_day(day))
+        raw = await pipe.execute()
+        answers: dict[str, int] = defaultdict(int)
+        votes: dict[str, dict[str, int]] = defaultdict(lambda: {"up": 0, "down": 0})
+        for i in range(len(days)):
+            for member, score in raw[2 * i]:
+                answers[_text(member)] += int(score)
+            for k, v in raw[2 * i + 1].items():
+                key = _text(k)
+                kind, _, entry_id = key.partition(":")
+                if kind in {"up", "down"} and entry_id:
+                    votes[entry_id][kind] += int(v)
+        ids = set(answers) | set(votes)
+        ranked = [EntryStats(i, answers.get(i, 0), votes[i]["up"], votes[i]["down"])
+                  for i in ids]
+        return sorted(ranked, key=lambda e: (-e.answers, e.entry_id))
+
+    async def inbox(self, limit: int = 5000) -> list[InboxItem]:
+        await self.trim_inbox()
+        rows = await self.redis.xrevrange(self.keys.inbox, count=limit)
+        items = []
+        for stream_id, fields in rows or []:
+            sid = _text(stream_id)
+            f = {_text(k): _text(v) for k, v in (fields or {}).items()}
+            items.append(InboxItem(sid, f.get("text", ""), f.get("lang", ""),
+                                   json.loads(f.get("candidates", "[]")),
+                                   datetime.fromisoformat(f["at"]) if "at" in f else self.clock()))
+        return items
+
+    async def dismiss(self, item_ids: list[str]) -> None:
+        if item_ids:
+            await self.redis.xdel(self.keys.inbox, *item_ids)
+
+    async def trim_inbox(self) -> int:
+        oldest_ms = int((self.clock() - self.retention).timestamp() * 1000)
+        return int(await self.redis.xtrim(self.keys.inbox, minid=oldest_ms, approximate=False))
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _totals(day: date, raw: dict[Any, Any], users: int) -> DayTotals:
+    fields = {_text(k): int(v) for k, v in raw.items()}
+    totals = DayTotals(day=day, distinct_users=int(users))
+    for name in COUNTERS:
+        setattr(totals, name, fields.get(name, 0))
+    totals.feedback_up = fields.get("feedback_up", 0)
+    totals.feedback_down = fields.get("feedback_down", 0)
+    for key, value in fields.items():
+        name, _, lang = key.partition(":")
+        if name in COUNTERS and lang:
+            totals.by_language.setdefault(lang, {})[name] = value
+    return totals

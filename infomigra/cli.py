@@ -1,0 +1,39 @@
+"""The ``infomigra`` command line. Each front door registers its own subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from infomigra import commands_api, commands_bot, commands_core
+from infomigra.logging_setup import configure_logging
+from infomigra.settings import Settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="infomigra",
+        description="InfoMigra: sourced migration information for people on the move.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands_core.register(sub)
+    commands_bot.register(sub)
+    commands_api.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings()
+    except ValueError as exc:
+        print(f"infomigra: invalid configuration:\n{exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level if not getattr(args, "quiet", False) else "WARNING")
+    result: int = args.handler(settings, args)
+    return result
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

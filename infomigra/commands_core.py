@@ -1,0 +1,219 @@
+"""Core subcommands: match, eval, seed, export, import. They work on the live store."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from faq.evaluation import evaluate, format_report, parse_items
+from faq.loader import ContentError, check_references, parse_entries
+from faq.models import Entry
+from faq.store import VersionConflict
+from infomigra.runtime import Services, open_services
+from infomigra.settings import Settings
+
+T = TypeVar("T")
+Handler = Callable[[Settings, argparse.Namespace], int]
+
+
+def with_services(settings: Settings, work: Callable[[Services], Awaitable[T]]) -> T:
+    async def run() -> T:
+        async with open_services(settings) as services:
+            return await work(services)
+
+    return asyncio.run(run())
+
+
+# -- match -------------------------------------------------------------------------------------
+
+def parse_question_line(line: str, default_lang: str) -> tuple[str, str] | None:
+    """A plain-text line, or JSON ``{"q": ..., "lang": ...}``; None for a blank line."""
+    line = line.strip()
+    if not line:
+        return None
+    if line.startswith("{"):
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError:
+            return line, default_lang
+        if isinstance(data, dict) and isinstance(data.get("q"), str):
+            lang = data.get("lang") if isinstance(data.get("lang"), str) else default_lang
+            return data["q"], str(lang)
+    return line, default_lang
+
+
+def cmd_match(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(services: Services) -> int:
+        matcher = services.live.matcher
+        for raw in sys.stdin:
+            parsed = parse_question_line(raw, args.lang)
+            if parsed is None:
+                continue
+            q, lang = parsed
+            result = matcher.match(q, lang)
+            sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        return 0
+
+    return with_services(settings, work)
+
+
+# -- eval --------------------------------------------------------------------------------------
+
+def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.exists():
+        print(f"infomigra eval: no such file {path}", file=sys.stderr)
+        return 2
+    items = parse_items(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+    async def work(services: Services) -> int:
+        report = evaluate(services.live.matcher, items)
+        if args.json:
+            print(json.dumps({
+                "overall": report.overall.rates(),
+                "by_language": {k: v.rates() for k, v in sorted(report.by_language.items())},
+                "misses": report.misses}, ensure_ascii=False, indent=2))
+        else:
+            print(f"{path}: {len(items)} questions, "
+                  f"{len(services.live.matcher)} published entries")
+            print(format_report(report))
+        return 0
+
+    return with_services(settings, work)
+
+
+# -- seed --------------------------------------------------------------------------------------
+
+def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(services: Services) -> int:
+        report = await services.store.seed(services.content.entries,
+                                           services.content.categories, update=args.update)
+        print(f"added {len(report.added)}, updated {len(report.updated)}, "
+              f"kept {len(report.kept)} (edited by staff or unchanged)")
+        for entry_id in report.added:
+            print(f"  + {entry_id}")
+        for entry_id in report.updated:
+            print(f"  ~ {entry_id}")
+        return 0
+
+    return with_services(settings, work)
+
+
+# -- export / import ---------------------------------------------------------------------------
+
+def entries_to_yaml(entries: list[Entry]) -> str:
+    data = {"entries": [e.content() for e in entries]}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(services: Services) -> int:
+        entries = await services.store.list_entries()
+        text = entries_to_yaml(entries)
+        if args.file == "-":
+            sys.stdout.write(text)
+        else:
+            Path(args.file).write_text(text, encoding="utf-8")
+            print(f"exported {len(entries)} entries to {args.file}")
+        return 0
+
+    return with_services(settings, work)
+
+
+def plan_import(current: dict[str, Entry], incoming: list[Entry]) -> list[tuple[str, str]]:
+    """What an import would do: (entry id, 'add' | 'update' | 'unchanged')."""
+    plan = []
+    for entry in incoming:
+        existing = current.get(entry.id)
+        if existing is None:
+            plan.append((entry.id, "add"))
+        elif existing.content() != entry.content():
+            plan.append((entry.id, "update"))
+        else:
+            plan.append((entry.id, "unchanged"))
+    return plan
+
+
+def read_import_file(path: Path) -> list[Entry]:
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{path.name}: not valid YAML: {exc}") from exc
+    raw = data.get("entries") if isinstance(data, dict) else data
+    return parse_entries(raw, path.name)
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        incoming = read_import_file(path)
+    except (OSError, ContentError) as exc:
+        print(f"infomigra import: nothing written.\n{exc}", file=sys.stderr)
+        return 1
+
+    async def work(services: Services) -> int:
+        current = {e.id: e for e in await services.store.list_entries()}
+        try:
+            check_references([*[e for i, e in current.items()
+                                if i not in {n.id for n in incoming}], *incoming], path.name)
+        except ContentError as exc:
+            print(f"infomigra import: nothing written.\n{exc}", file=sys.stderr)
+            return 1
+        plan = plan_import(current, incoming)
+        for entry_id, action in plan:
+            if action != "unchanged" or args.dry_run:
+                print(f"{action:>9}  {entry_id}")
+        if args.dry_run:
+            print("dry run: nothing written")
+            return 0
+        by_id = {e.id: e for e in incoming}
+        written = 0
+        for entry_id, action in plan:
+            if action == "unchanged":
+                continue
+            expected = current[entry_id].version if entry_id in current else 0
+            try:
+                await services.store.save(by_id[entry_id], expected_version=expected,
+                                          actor=f"cli:import:{path.name}", action="import")
+                written += 1
+            except VersionConflict as exc:
+                print(f"infomigra import: {exc}; stopped after {written} entries",
+                      file=sys.stderr)
+                return 1
+        print(f"imported {written} entries")
+        return 0
+
+    return with_services(settings, work)
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("match", help="match questions from stdin, one JSON line out per line")
+    p.add_argument("--lang", default="es", help="language of plain-text lines (default es)")
+    p.set_defaults(handler=cmd_match, quiet=True)
+
+    p = sub.add_parser("eval", help="matching quality on a YAML eval set")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=cmd_eval, quiet=True)
+
+    p = sub.add_parser("seed", help="add shipped FAQ entries that are missing")
+    p.add_argument("--update", action="store_true",
+                   help="also apply shipped changes to entries staff have not edited")
+    p.set_defaults(handler=cmd_seed)
+
+    p = sub.add_parser("export", help="write every FAQ entry to a YAML file ('-' for stdout)")
+    p.add_argument("file")
+    p.set_defaults(handler=cmd_export, quiet=True)
+
+    p = sub.add_parser("import", help="import entries from YAML (all valid, or nothing)")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="print what would change")
+    p.set_defaults(handler=cmd_import)

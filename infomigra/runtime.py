@@ -1,0 +1,95 @@
+"""Wiring: from ``Settings`` to the connected services every front door receives.
+
+The only place that decides which Redis to use and what the core is built with; bot, API and CLI
+take a ``Services`` and never construct their own clients.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from redis.asyncio import Redis
+
+from faq.keys import Keys
+from faq.live import LiveMatcher
+from faq.loader import CONTENT_DIR, Content, load_content
+from faq.stats import Stats
+from faq.store import FaqStore
+from faq.text import TextPipeline
+from infomigra.redis_server import EmbeddedRedis
+from infomigra.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    redis: Redis
+    store: FaqStore
+    stats: Stats
+    live: LiveMatcher
+    content: Content
+    user_hash_secret: bytes
+
+    @property
+    def keys(self) -> Keys:
+        return self.store.keys
+
+
+def redis_client(url: str) -> Redis:
+    return Redis.from_url(url, decode_responses=True, health_check_interval=30,
+                          socket_connect_timeout=5)
+
+
+@contextlib.contextmanager
+def redis_url(settings: Settings) -> Iterator[str]:
+    """The configured ``REDIS_URL``, or the embedded server (started or joined) for the block."""
+    if settings.redis_url:
+        yield settings.redis_url
+        return
+    server = EmbeddedRedis(Path(settings.data_dir))
+    url = server.start()
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+def build_services(settings: Settings, redis: Redis, content: Content | None = None,
+                   clock: Callable[[], datetime] = utc_now) -> Services:
+    content = content or load_content(CONTENT_DIR)
+    keys = Keys(settings.redis_prefix)
+    store = FaqStore(redis, keys, clock=clock)
+    stats = Stats(redis, settings.tz, keys=keys, clock=clock,
+                  retention_days=settings.retention_days)
+    pipeline = TextPipeline(content.lexicon, tuple(settings.languages))
+    live = LiveMatcher(store, pipeline, settings.matcher_options())
+    return Services(settings, redis, store, stats, live, content, settings.hash_secret())
+
+
+@contextlib.asynccontextmanager
+async def open_services(settings: Settings, *, seed: bool = True) -> AsyncIterator[Services]:
+    """Connect, seed missing shipped entries on first start, load the matcher snapshot."""
+    with redis_url(settings) as url:
+        redis = redis_client(url)
+        try:
+            services = build_services(settings, redis)
+            if seed:
+                report = await services.store.seed(services.content.entries,
+                                                   services.content.categories)
+                if report.added:
+                    log.info("seeded %d shipped FAQ entries", len(report.added))
+            await services.live.refresh()
+            yield services
+        finally:
+            await redis.aclose()
