@@ -26,6 +26,22 @@ DECISION_COUNTER = {Decision.ANSWER: "answered", Decision.SUGGEST: "suggested",
                     Decision.NONE: "unmatched"}
 MAX_STORED_QUESTION_CHARS = 1000
 
+# Stream ids carry the service clock's time (not the server's), so retention follows one clock;
+# Redis 6.2 (the embedded server) has no "<ms>-*" ids, hence the script.
+# KEYS: inbox  ARGV: ms, min_ms, then field/value pairs
+_INBOX_ADD = """
+local ms = tonumber(ARGV[1])
+local seq = 0
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if last[1] then
+  local lms, lseq = string.match(last[1][1], '(%d+)-(%d+)')
+  if tonumber(lms) >= ms then ms = tonumber(lms); seq = tonumber(lseq) + 1 end
+end
+local args = {'XADD', KEYS[1], 'MINID', ARGV[2], string.format('%d-%d', ms, seq)}
+for i = 3, #ARGV do args[#args + 1] = ARGV[i] end
+return redis.call(unpack(args))
+"""
+
 
 @dataclass
 class DayTotals:
@@ -122,12 +138,16 @@ class Stats:
     def _add_to_inbox(self, pipe: Any, result: MatchResult, lang: str) -> None:
         now = self.clock()
         oldest_ms = int((now - self.retention).timestamp() * 1000)
-        pipe.xadd(self.keys.inbox, {
+        fields = {
             "text": redact(result.query[:MAX_STORED_QUESTION_CHARS]),
             "lang": lang,
             "candidates": json.dumps([c.as_dict() for c in result.candidates]),
             "at": now.isoformat(),
-        }, id=f"{int(now.timestamp() * 1000)}-*", minid=oldest_ms, approximate=False)
+        }
+        args: list[Any] = [int(now.timestamp() * 1000), oldest_ms]
+        for name, value in fields.items():
+            args.extend((name, value))
+        pipe.eval(_INBOX_ADD, 1, self.keys.inbox, *args)
 
     async def record_feedback(self, entry_id: str, vote: str, previous: str | None) -> None:
         """Count a 👍/👎; a changed vote moves one count, it never adds a second."""

@@ -29,7 +29,7 @@ CHAT_ABBREVIATIONS: dict[str, str] = {
     "plz": "please", "d": "de", "dnd": "donde", "cdo": "cuando", "msj": "mensaje",
     "cel": "celular", "ntp": "no te preocupes", "bn": "bien", "tqm": "", "u": "you",
     "ur": "your", "r": "are", "pq?": "porque", "toy": "estoy", "tons": "entonces",
-    "nomas": "solo", "namas": "solo", "ps": "pues", "kiero": "quiero", "aki": "aqui",
+    "del": "de el", "al": "a el", "nomas": "solo", "namas": "solo", "ps": "pues", "kiero": "quiero", "aki": "aqui",
 }
 
 _REPEATS_RE = re.compile(r"(\w)\1{2,}")
@@ -52,7 +52,8 @@ def normalise(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """Normalised words, with chat abbreviations written out."""
+    """Normalised words, chat abbreviations written out, "del"/"al" split so "del norte"
+    reaches the lexicon as "el norte"."""
     out: list[str] = []
     for token in normalise(text).split():
         expansion = CHAT_ABBREVIATIONS.get(token)

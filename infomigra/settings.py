@@ -28,6 +28,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("TELEGRAM_API_URL", "INFOMIGRA_TELEGRAM_API_URL"))
 
     data_dir: Path = Path("var")
+    locales_dir: Path = Path(__file__).resolve().parent.parent / "locales"
     redis_prefix: str = "im:"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
