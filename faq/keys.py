@@ -64,3 +64,7 @@ class Keys:
     @property
     def api_keys(self) -> str:
         return f"{self.prefix}keys"
+
+    def auth_failures(self, client: str) -> str:
+        """Failed admin API logins from one client address (expires with the lockout window)."""
+        return f"{self.prefix}authfail:{client}"

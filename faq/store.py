@@ -8,7 +8,7 @@ the change, so a bot process never sees an entry without its history or notice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -63,6 +63,33 @@ return {1, rev}
 """
 
 
+# All or nothing for a batch (imports): every expected version is checked before anything is
+# written. KEYS: ids, rev, audit, then entry and history per entry.
+# ARGV: n, channel, maxlen, actor, at, action, then id, expected, json, detail per entry.
+_SAVE_MANY_SCRIPT = """
+local n = tonumber(ARGV[1])
+for i = 1, n do
+  local current = redis.call('GET', KEYS[2 + 2 * i])
+  local version = 0
+  if current then version = tonumber(cjson.decode(current)['version']) end
+  if version ~= tonumber(ARGV[6 + 4 * (i - 1) + 2]) then return {0, i, version} end
+end
+local rev = 0
+for i = 1, n do
+  local base = 6 + 4 * (i - 1)
+  redis.call('SET', KEYS[2 + 2 * i], ARGV[base + 3])
+  redis.call('LPUSH', KEYS[3 + 2 * i], ARGV[base + 3])
+  redis.call('SADD', KEYS[1], ARGV[base + 1])
+  rev = redis.call('INCR', KEYS[2])
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*',
+             'entry', ARGV[base + 1], 'action', ARGV[6],
+             'version', tostring(tonumber(ARGV[base + 2]) + 1),
+             'actor', ARGV[4], 'at', ARGV[5], 'rev', tostring(rev), 'detail', ARGV[base + 4])
+end
+if n > 0 then redis.call('PUBLISH', ARGV[2], tostring(rev)) end
+return {1, 0, rev}
+"""
+
 @dataclass(frozen=True)
 class AuditRecord:
     id: str
@@ -92,6 +119,7 @@ class FaqStore:
         self.keys = keys or Keys()
         self.clock = clock
         self._save = redis.register_script(_SAVE_SCRIPT)
+        self._save_many = redis.register_script(_SAVE_MANY_SCRIPT)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -168,6 +196,51 @@ class FaqStore:
                 raise EntryNotFound(entry.id)
             raise VersionConflict(entry.id, expected_version, value)
         return stored
+
+    async def save_many(self, changes: Sequence[tuple[Entry, int]], *, actor: str,
+                        action: str, details: Sequence[str] | None = None) -> list[Entry]:
+        """Write several entries at once, each after the version it names, or none of them.
+
+        An import must not leave the FAQ half replaced: the versions are all checked inside one
+        script before the first write, and one change notice is published at the end. Raises
+        ``VersionConflict`` / ``EntryNotFound`` for the first stale entry (nothing written).
+        """
+        if len({entry.id for entry, _ in changes}) != len(changes):
+            raise ValueError("save_many: an entry id appears twice")
+        if not changes:
+            return []
+        now = self.clock()
+        details = list(details) if details is not None else [""] * len(changes)
+        stored = [entry.with_meta(version=expected + 1, updated_at=now, updated_by=actor)
+                  for entry, expected in changes]
+        keys = [self.keys.ids, self.keys.rev, self.keys.audit]
+        args: list[Any] = [len(changes), self.keys.changed_channel, AUDIT_MAXLEN, actor,
+                           now.isoformat(), action]
+        for (entry, expected), new, detail in zip(changes, stored, details, strict=True):
+            keys += [self.keys.entry(entry.id), self.keys.history(entry.id)]
+            args += [entry.id, expected, new.model_dump_json(), detail]
+        result = await self._save_many(keys=keys, args=args)
+        ok, index, value = int(result[0]), int(result[1]), int(result[2])
+        if not ok:
+            entry, expected = changes[index - 1]
+            if value == 0 and expected > 0:
+                raise EntryNotFound(entry.id)
+            raise VersionConflict(entry.id, expected, value)
+        return stored
+
+    async def note(self, *, action: str, actor: str, entry: str = "", detail: str = "",
+                   version: int = 0) -> str:
+        """Audit an act that changes no entry (an inbox dismissal, an API key revoked).
+
+        Same stream and fields as the saves, so ``audit()`` and ``GET /audit`` show one story.
+        """
+        now = self.clock()
+        stream_id = await self.redis.xadd(
+            self.keys.audit,
+            {"entry": entry, "action": action, "version": str(version), "actor": actor,
+             "at": now.isoformat(), "rev": str(await self.revision()), "detail": detail},
+            maxlen=AUDIT_MAXLEN, approximate=True)
+        return _text(stream_id)
 
     async def archive(self, entry_id: str, *, expected_version: int, actor: str) -> Entry:
         current = await self.get(entry_id)
