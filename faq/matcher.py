@@ -30,8 +30,8 @@ class Decision(StrEnum):
 
 @dataclass(frozen=True)
 class MatcherOptions:
-    answer_threshold: float = 0.62
-    suggest_threshold: float = 0.42
+    answer_threshold: float = 0.58
+    suggest_threshold: float = 0.38
     answer_margin: float = 0.04
     """The best entry must lead the next by this much to be answered outright."""
     max_suggestions: int = 3
@@ -39,11 +39,17 @@ class MatcherOptions:
     fuzzy_word_cutoff: float = 84.0
     fuzzy_min_length: int = 4
     fuzzy_penalty: float = 0.85
-    unknown_word_weight: float = 0.7
+    unknown_word_weight: float = 0.9
     """Weight of a word the FAQ has never seen, relative to the rarest word it has."""
-    weight_coverage: float = 0.55
-    weight_phrase: float = 0.25
-    weight_fuzzy: float = 0.20
+    weight_evidence: float = 0.6
+    """How much matched, informative vocabulary the question shares with the entry (saturating)."""
+    evidence_scale: float = 4.0
+    weight_coverage: float = 0.2
+    """The share of the question's information the entry explains (unknown words count against)."""
+    weight_phrase: float = 0.2
+    weight_fuzzy: float = 0.0
+    tf_saturation: float = 1.5
+    """A word said once in an entry counts tf/(tf+k) of its weight: prominent words count more."""
     bm25_k1: float = 1.2
     bm25_b: float = 0.5
 
@@ -115,6 +121,7 @@ class Matcher:
     _vocabulary: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _vocab_words: list[str] = field(default_factory=list, repr=False)
     _max_idf: float = 1.0
+    _term_idf: dict[str, float] = field(default_factory=dict, repr=False)
     _by_id: dict[str, Entry] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -167,6 +174,7 @@ class Matcher:
         self._vocabulary = {w: frozenset(t) for w, t in vocabulary.items()}
         self._vocab_words = sorted(self._vocabulary)
         self._max_idf = self._idf(1)
+        self._term_idf = {t: self._idf(len(p)) for t, p in self._postings.items()}
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -216,7 +224,7 @@ class Matcher:
         bm25: dict[int, float] = defaultdict(float)
         for slot in slots:
             for idx, tf in slot.postings.items():
-                coverage[idx] += slot.weight
+                coverage[idx] += slot.weight * tf / (tf + opts.tf_saturation)
                 norm = opts.bm25_k1 * (1 - opts.bm25_b
                                        + opts.bm25_b * self._doc_len[idx] / self._avg_len)
                 bm25[idx] += slot.weight * tf * (opts.bm25_k1 + 1) / (tf + norm)
@@ -225,32 +233,37 @@ class Matcher:
         pool = sorted(coverage, key=lambda i: (coverage[i], bm25[i]), reverse=True)
         pool = pool[:opts.candidate_pool]
         weights = {t: s.weight for s in slots for t in s.forms}
-        query_terms = set(weights)
         query_text = " ".join(sorted(set(words)))
         scored = [
             Candidate(self.entries[i].id,
-                      self._score(i, coverage[i] / total, query_terms, weights, query_text))
+                      self._score(i, coverage[i], total, weights, query_text))
             for i in pool
         ]
         scored.sort(key=lambda c: c.score, reverse=True)
         return MatchResult(text, self._decide(scored), tuple(scored[:opts.max_suggestions]))
 
-    def _score(self, idx: int, coverage: float, query_terms: set[str],
-               weights: dict[str, float], query_text: str) -> float:
-        """Coverage of the question, best phrasing covered by it, and fuzzy similarity."""
+    def _score(self, idx: int, evidence: float, total: float, weights: dict[str, float],
+               query_text: str) -> float:
+        """Coverage of the question by the entry, the best single phrasing, fuzzy similarity.
+
+        The phrasing feature is a weighted F-measure: a short tag ("estados unidos") fully
+        contained in a long off-topic question explains little of it and scores low.
+        """
         best_phrase = 0.0
         best_fuzzy = 0.0
         for phrasing in self._phrasings[idx]:
-            matched = phrasing.terms & query_terms
+            matched = phrasing.terms.intersection(weights)
             if matched:
-                got = sum(weights.get(t, 0.0) for t in matched)
-                need = got + sum(self._idf(len(self._postings.get(t, {})))
-                                 for t in phrasing.terms - matched)
-                best_phrase = max(best_phrase, got / need if need else 0.0)
-            best_fuzzy = max(best_fuzzy, fuzz.token_set_ratio(query_text, phrasing.text) / 100)
+                precision = sum(weights[t] for t in matched) / total
+                recall = (sum(self._term_idf[t] for t in matched)
+                          / sum(self._term_idf[t] for t in phrasing.terms))
+                f_measure = 2 * precision * recall / (precision + recall)
+                best_phrase = max(best_phrase, f_measure)
+            best_fuzzy = max(best_fuzzy, fuzz.token_sort_ratio(query_text, phrasing.text) / 100)
         opts = self.options
-        score = (opts.weight_coverage * coverage + opts.weight_phrase * best_phrase
-                 + opts.weight_fuzzy * best_fuzzy)
+        score = (opts.weight_evidence * (1.0 - math.exp(-evidence / opts.evidence_scale))
+                 + opts.weight_coverage * evidence / total
+                 + opts.weight_phrase * best_phrase + opts.weight_fuzzy * best_fuzzy)
         return max(0.0, min(1.0, score))
 
     def _decide(self, ranked: Sequence[Candidate]) -> Decision:

@@ -96,9 +96,9 @@ class TextPipeline:
         for lang in {*self.languages, *self.lexicon.languages()}:
             table: dict[tuple[str, ...], tuple[str, ...]] = {}
             for variant, canonical in self.lexicon.pairs(lang):
-                key = tuple(normalise(variant).split())
+                key = tuple(tokens(variant))
                 if key:
-                    table[key] = tuple(normalise(canonical).split())
+                    table[key] = tuple(tokens(canonical))
             phrases[lang] = table
             longest[lang] = max((len(k) for k in table), default=0)
         object.__setattr__(self, "_phrases", phrases)
