@@ -42,7 +42,6 @@ def build_measured(entries: list[Any], pipeline: TextPipeline) -> tuple[Matcher,
     start = time.perf_counter()
     matcher = Matcher.build(entries, pipeline)
     seconds = time.perf_counter() - start
-    _, peak = tracemalloc.get_traced_memory()
     current, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return matcher, seconds, current / 1024 / 1024

@@ -29,7 +29,8 @@ CHAT_ABBREVIATIONS: dict[str, str] = {
     "plz": "please", "d": "de", "dnd": "donde", "cdo": "cuando", "msj": "mensaje",
     "cel": "celular", "ntp": "no te preocupes", "bn": "bien", "tqm": "", "u": "you",
     "ur": "your", "r": "are", "pq?": "porque", "toy": "estoy", "tons": "entonces",
-    "del": "de el", "al": "a el", "nomas": "solo", "namas": "solo", "ps": "pues", "kiero": "quiero", "aki": "aqui",
+    "del": "de el", "al": "a el", "nomas": "solo", "namas": "solo", "ps": "pues",
+    "kiero": "quiero", "aki": "aqui",
 }
 
 _REPEATS_RE = re.compile(r"(\w)\1{2,}")

@@ -13,7 +13,8 @@ from tests.conftest import FakeClock
 GT = ZoneInfo("America/Guatemala")
 
 
-def result(decision: Decision, query: str = "q", entry: str = "h2a-agricultural-visa") -> MatchResult:
+def result(decision: Decision, query: str = "q",
+           entry: str = "h2a-agricultural-visa") -> MatchResult:
     return MatchResult(query, decision, (Candidate(entry, 0.9),))
 
 

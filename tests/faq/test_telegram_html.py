@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from faq.telegram_html import html_errors, split_message, validate_html, TelegramHtmlError
+from faq.telegram_html import TelegramHtmlError, html_errors, split_message, validate_html
 
 
 @pytest.mark.parametrize("text", [

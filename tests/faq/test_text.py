@@ -26,7 +26,8 @@ def test_repeated_letters_collapse() -> None:
 
 
 def test_hyphenated_codes_stay_one_token() -> None:
-    assert normalise("visa H-2A y el DS-160, decreto 44-2016") == "visa h2a y el ds160 decreto 442016"
+    assert normalise("visa H-2A y el DS-160, decreto 44-2016") == (
+        "visa h2a y el ds160 decreto 442016")
 
 
 def test_chat_abbreviations_are_written_out() -> None:

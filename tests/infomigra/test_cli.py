@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def run_cli(redis_server: EmbeddedRedis, redis: Redis, tmp_path: Path):  # noqa: ANN201
+def run_cli(redis_server: EmbeddedRedis, redis: Redis, tmp_path: Path):
     env = {**os.environ, "REDIS_URL": redis_server.url,
            "INFOMIGRA_DATA_DIR": str(tmp_path / "var"), "INFOMIGRA_LOG_LEVEL": "WARNING"}
     env.pop("BOT_TOKEN", None)
@@ -33,7 +33,7 @@ def run_cli(redis_server: EmbeddedRedis, redis: Redis, tmp_path: Path):  # noqa:
     return run
 
 
-def test_match_prints_one_json_line_per_question(run_cli) -> None:  # noqa: ANN001
+def test_match_prints_one_json_line_per_question(run_cli) -> None:
     out = run_cli("match", stdin='pasaporte por primera vez\n\n{"q": "receta de pepian", '
                                  '"lang": "es"}\n{"q": "h2a visa for farm work", "lang": "en"}\n')
     assert out.returncode == 0, out.stderr
@@ -50,7 +50,7 @@ def test_match_prints_one_json_line_per_question(run_cli) -> None:  # noqa: ANN0
     assert lines[2]["id"] == "h2a-agricultural-visa"
 
 
-async def test_match_reads_the_live_store(run_cli, redis: Redis, content: Content) -> None:  # noqa: ANN001
+async def test_match_reads_the_live_store(run_cli, redis: Redis, content: Content) -> None:
     run_cli("seed")
     store = FaqStore(redis)
     entry = await store.get("passport-application")
@@ -64,7 +64,7 @@ async def test_match_reads_the_live_store(run_cli, redis: Redis, content: Conten
     assert json.loads(out.stdout)["id"] == "passport-application"
 
 
-def test_export_import_round_trip_is_unchanged(run_cli, tmp_path: Path) -> None:  # noqa: ANN001
+def test_export_import_round_trip_is_unchanged(run_cli, tmp_path: Path) -> None:
     assert run_cli("seed").returncode == 0
     exported = tmp_path / "faq.yaml"
     assert run_cli("export", str(exported)).returncode == 0
@@ -78,7 +78,7 @@ def test_export_import_round_trip_is_unchanged(run_cli, tmp_path: Path) -> None:
     assert again.read_text() == exported.read_text()
 
 
-def test_import_with_one_bad_entry_writes_nothing(run_cli, tmp_path: Path) -> None:  # noqa: ANN001
+def test_import_with_one_bad_entry_writes_nothing(run_cli, tmp_path: Path) -> None:
     run_cli("seed")
     exported = tmp_path / "faq.yaml"
     run_cli("export", str(exported))
@@ -96,7 +96,7 @@ def test_import_with_one_bad_entry_writes_nothing(run_cli, tmp_path: Path) -> No
     assert after.read_text() == exported.read_text()
 
 
-def test_import_dry_run_lists_changes_without_writing(run_cli, tmp_path: Path) -> None:  # noqa: ANN001
+def test_import_dry_run_lists_changes_without_writing(run_cli, tmp_path: Path) -> None:
     run_cli("seed")
     exported = tmp_path / "faq.yaml"
     run_cli("export", str(exported))
@@ -111,7 +111,7 @@ def test_import_dry_run_lists_changes_without_writing(run_cli, tmp_path: Path) -
     assert real.returncode == 0 and "imported 1 entries" in real.stdout
 
 
-def test_eval_prints_the_figures(run_cli, tmp_path: Path) -> None:  # noqa: ANN001
+def test_eval_prints_the_figures(run_cli, tmp_path: Path) -> None:
     eval_set = tmp_path / "set.yaml"
     eval_set.write_text(yaml.safe_dump({"questions": [
         {"q": "pasaporte por primera vez", "expect": "passport-application", "lang": "es"},
