@@ -1,0 +1,11 @@
+"""``/api/v1``: every resource router under one versioned prefix."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from .routes import audit, faq, inbox, keys, match, stats
+
+api_router = APIRouter(prefix="/api/v1")
+for module in (faq, audit, match, stats, inbox, keys):
+    api_router.include_router(module.router)

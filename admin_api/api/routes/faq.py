@@ -1,0 +1,317 @@
+"""FAQ entries: list, read, create, edit, archive, history, rollback, import and export.
+
+Every write names the version it was based on (If-Match) and goes through ``FaqStore``, whose
+save script refuses stale versions atomically, keeps the history and publishes the change notice
+that makes every bot process rebuild its matcher.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile
+from fastapi.responses import PlainTextResponse
+
+from faq.exchange import (
+    ExchangeError,
+    Problem,
+    changed_fields,
+    csv_languages,
+    diff_entries,
+    entries_from_csv,
+    entries_from_yaml,
+    entries_to_csv,
+    entries_to_yaml,
+    plan_import,
+    reference_problems,
+)
+from faq.models import Entry, LanguageCode, Slug, Status
+from faq.store import FaqStore, VersionConflict
+from faq.text import normalise
+
+from ...config import ApiConfig
+from ...deps import (
+    ConfigDep,
+    EditorDep,
+    IfMatchHeader,
+    ReaderDep,
+    StoreDep,
+    parse_if_match,
+)
+from ...errors import ApiError
+from ...schemas.common import AUTH_ERRORS, CONCURRENCY, INVALID, NOT_FOUND
+from ...schemas.faq import (
+    EntryCreate,
+    EntryOut,
+    EntryPage,
+    EntryUpdate,
+    HistoryOut,
+    ImportedEntry,
+    ImportReport,
+    VersionSummary,
+)
+
+router = APIRouter(prefix="/faq", tags=["faq"], responses=AUTH_ERRORS)
+
+EntryIdPath = Annotated[str, Path(max_length=200, description="The entry's id (slug)")]
+VersionPath = Annotated[int, Path(ge=1, le=10**9, description="A version number")]
+
+
+def etag(entry: Entry) -> str:
+    return f'"{entry.version}"'
+
+
+def _with_etag(response: Response, entry: Entry) -> EntryOut:
+    response.headers["ETag"] = etag(entry)
+    return EntryOut.of(entry)
+
+
+async def _require(store: FaqStore, entry_id: str) -> Entry:
+    entry = await store.get(entry_id)
+    if entry is None:
+        raise ApiError(404, f"There is no FAQ entry {entry_id!r}.", details={"entry": entry_id})
+    return entry
+
+
+async def check_against_faq(store: FaqStore, config: ApiConfig, entries: list[Entry],
+                            *, where: dict[str, str] | None = None) -> None:
+    """Refuse (422) entries whose related ids, category or languages do not fit the FAQ."""
+    known = {e.id for e in await store.list_entries()} | {e.id for e in entries}
+    categories = {c.id for c in await store.categories()}
+    problems = reference_problems(entries, known_ids=known, categories=categories,
+                                  languages=config.languages, where=where)
+    if problems:
+        raise ExchangeError(problems)
+
+
+def _stale(entry: Entry, expected: int) -> ApiError:
+    return ApiError(412, f"Entry {entry.id!r} was changed by someone else (it is now at version "
+                         f"{entry.version}, you sent {expected}); nothing was saved. Reload it, "
+                         "redo your change and save again.",
+                    details={"entry": entry.id, "current_version": entry.version,
+                             "your_version": expected},
+                    headers={"ETag": etag(entry)})
+
+
+def _searchable(entry: Entry) -> str:
+    parts = [entry.id, *entry.tags]
+    for tr in entry.translations.values():
+        parts += [tr.question, *tr.alternates, tr.answer]
+    return normalise(" ".join(parts))
+
+
+# -- export / import (declared before /{entry_id} so their paths win) -------------------------
+
+@router.get("/export", summary="Download every entry as YAML or CSV",
+            response_class=PlainTextResponse,
+            responses={200: {"content": {"application/yaml": {}, "text/csv": {}},
+                             "description": "The entries, as a file"}})
+async def export_entries(store: StoreDep, config: ConfigDep, who: ReaderDep,
+                         fmt: Annotated[Literal["yaml", "csv"], Query(alias="format")] = "yaml",
+                         status: Status | None = None) -> Response:
+    entries = [e for e in await store.list_entries() if status is None or e.status is status]
+    stamp = datetime.now(config.tz).strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        body = entries_to_csv(entries, csv_languages(entries, config.languages))
+        media = "text/csv; charset=utf-8"
+    else:
+        body = entries_to_yaml(entries)
+        media = "application/yaml; charset=utf-8"
+    return Response(body, media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="infomigra-faq-{stamp}.{fmt}"'})
+
+
+@router.post("/import", summary="Import entries from a YAML or CSV file (all or nothing)",
+             response_model=ImportReport, responses={**INVALID, 409: {
+                 "description": "An entry changed during the import; nothing was written"},
+                 413: {"description": "The file is too large"}})
+async def import_entries(
+        store: StoreDep, config: ConfigDep, who: EditorDep,
+        file: Annotated[UploadFile, File(description="entries as exported (YAML or CSV)")],
+        dry_run: Annotated[bool, Query(description="Only report what would change")] = False,
+        fmt: Annotated[Literal["auto", "yaml", "csv"], Query(
+            alias="format", description="auto: by file name (.csv) or content type")] = "auto",
+) -> ImportReport:
+    """Every entry in the file is validated, and checked against the rest of the FAQ, before
+    anything is written; then all changed entries are saved in one atomic step. With
+    ``dry_run=true`` the answer lists, per entry, the fields that would change."""
+    raw = await file.read(config.max_import_bytes + 1)
+    if len(raw) > config.max_import_bytes:
+        raise ApiError(413, f"The file is larger than {config.max_import_bytes:,} bytes.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ExchangeError([Problem("file", "", "is not UTF-8 text (save it as UTF-8 and "
+                                                 "upload again)")]) from exc
+    name = (file.filename or "").lower()
+    if fmt == "auto":
+        is_csv = name.endswith(".csv") or "csv" in (file.content_type or "")
+        fmt = "csv" if is_csv else "yaml"
+    incoming = entries_from_csv(text) if fmt == "csv" else entries_from_yaml(text)
+    await check_against_faq(store, config, incoming,
+                            where={e.id: f"entry {e.id}" for e in incoming})
+    current = {e.id: e for e in await store.list_entries()}
+    plan = plan_import(current, incoming)
+    by_id = {e.id: e for e in incoming}
+    report = [ImportedEntry.model_validate({"id": entry_id, "action": action, "changes": [
+                  c.as_dict() for c in diff_entries(current.get(entry_id), by_id[entry_id])]})
+              for entry_id, action in plan]
+    counts = {a: sum(1 for _, act in plan if act == a) for a in ("add", "update", "unchanged")}
+    written = 0
+    if not dry_run:
+        changes = [(by_id[i], current[i].version if i in current else 0)
+                   for i, action in plan if action != "unchanged"]
+        try:
+            saved = await store.save_many(changes, actor=who.actor, action="import",
+                                          details=[f"{a} from {file.filename or 'upload'}"
+                                                   for _, a in plan if a != "unchanged"])
+        except VersionConflict as exc:
+            raise ApiError(409, f"Entry {exc.entry_id!r} was changed while importing; nothing "
+                                "was imported. Run the import again.",
+                           details={"entry": exc.entry_id}) from exc
+        written = len(saved)
+    return ImportReport(dry_run=dry_run, written=written, added=counts["add"],
+                        updated=counts["update"], unchanged=counts["unchanged"], entries=report)
+
+
+# -- collection --------------------------------------------------------------------------------
+
+@router.get("", summary="List entries (filters and pagination)", response_model=EntryPage,
+            responses=INVALID)
+async def list_entries(
+        store: StoreDep, config: ConfigDep, who: ReaderDep,
+        category: Slug | None = None,
+        status: Status | None = None,
+        language: Annotated[LanguageCode | None, Query(
+            description="Only entries translated into this language")] = None,
+        q: Annotated[str | None, Query(max_length=200,
+                                       description="Text search (accents and case ignored)")]
+        = None,
+        offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50) -> EntryPage:
+    if language is not None and language not in config.languages:
+        raise ExchangeError([Problem("query parameter", "language",
+                                     f"language {language!r} is not offered; the service "
+                                     f"speaks {', '.join(config.languages)}")])
+    entries = await store.list_entries()
+    needle = normalise(q) if q else ""
+    selected = [e for e in entries
+                if (category is None or e.category == category)
+                and (status is None or e.status is status)
+                and (language is None or language in e.translations)
+                and (not needle or needle in _searchable(e))]
+    page = selected[offset:offset + limit]
+    return EntryPage(items=[EntryOut.of(e) for e in page], total=len(selected), offset=offset,
+                     limit=limit)
+
+
+@router.post("", summary="Create an entry", status_code=201, response_model=EntryOut,
+             responses={**INVALID, 409: {"description": "An entry with this id exists"}})
+async def create_entry(body: EntryCreate, response: Response, store: StoreDep,
+                       config: ConfigDep, who: EditorDep) -> EntryOut:
+    entry = body.to_entry(body.id)
+    await check_against_faq(store, config, [entry])
+    try:
+        saved = await store.save(entry, expected_version=0, actor=who.actor, action="create")
+    except VersionConflict as exc:
+        raise ApiError(409, f"An entry with id {entry.id!r} already exists; edit it with PUT "
+                            "or choose another id.", details={"entry": entry.id}) from exc
+    response.headers["Location"] = f"{router.prefix}/{saved.id}"
+    return _with_etag(response, saved)
+
+
+# -- one entry ---------------------------------------------------------------------------------
+
+@router.get("/{entry_id}", summary="Read an entry (ETag: its version)",
+            response_model=EntryOut, responses=NOT_FOUND)
+async def get_entry(entry_id: EntryIdPath, response: Response, store: StoreDep,
+                    who: ReaderDep) -> EntryOut:
+    return _with_etag(response, await _require(store, entry_id))
+
+
+@router.put("/{entry_id}", summary="Replace an entry (If-Match required)",
+            response_model=EntryOut, responses={**NOT_FOUND, **INVALID, **CONCURRENCY})
+async def update_entry(entry_id: EntryIdPath, body: EntryUpdate, response: Response,
+                       store: StoreDep, config: ConfigDep, who: EditorDep,
+                       if_match: IfMatchHeader = None) -> EntryOut:
+    expected = parse_if_match(if_match)
+    assert expected is not None
+    if body.id is not None and body.id != entry_id:
+        raise ExchangeError([Problem("", "id", f"the body is for {body.id!r} but the address "
+                                               f"is for {entry_id!r}; ids cannot be changed")])
+    current = await _require(store, entry_id)
+    if current.version != expected:
+        raise _stale(current, expected)
+    entry = body.to_entry(entry_id)
+    if entry.content() == current.content():
+        return _with_etag(response, current)  # nothing changed: no new version
+    await check_against_faq(store, config, [entry])
+    saved = await store.save(entry, expected_version=expected, actor=who.actor)
+    return _with_etag(response, saved)
+
+
+@router.delete("/{entry_id}", summary="Archive an entry (If-Match required; history is kept)",
+               response_model=EntryOut, responses={**NOT_FOUND, **CONCURRENCY})
+async def archive_entry(entry_id: EntryIdPath, response: Response, store: StoreDep,
+                        who: EditorDep, if_match: IfMatchHeader = None) -> EntryOut:
+    expected = parse_if_match(if_match)
+    assert expected is not None
+    current = await _require(store, entry_id)
+    if current.version != expected:
+        raise _stale(current, expected)
+    if current.status is Status.ARCHIVED:
+        return _with_etag(response, current)
+    saved = await store.archive(entry_id, expected_version=expected, actor=who.actor)
+    return _with_etag(response, saved)
+
+
+@router.get("/{entry_id}/history", summary="Every version of an entry, newest first",
+            response_model=HistoryOut, responses=NOT_FOUND)
+async def entry_history(entry_id: EntryIdPath, store: StoreDep, who: ReaderDep) -> HistoryOut:
+    versions = await store.history(entry_id)
+    if not versions:
+        raise ApiError(404, f"There is no FAQ entry {entry_id!r}.", details={"entry": entry_id})
+    older = [*versions[1:], None]
+    return HistoryOut(id=entry_id, current_version=versions[0].version, versions=[
+        VersionSummary(version=v.version, status=v.status, updated_at=v.updated_at,
+                       updated_by=v.updated_by, changes=changed_fields(prev, v))
+        for v, prev in zip(versions, older, strict=True)])
+
+
+@router.get("/{entry_id}/history/{version}", summary="One earlier (or the current) version",
+            response_model=EntryOut, responses=NOT_FOUND)
+async def entry_version(entry_id: EntryIdPath, version: VersionPath, store: StoreDep,
+                        who: ReaderDep) -> EntryOut:
+    entry = await store.version(entry_id, version)
+    if entry is None:
+        raise ApiError(404, f"Entry {entry_id!r} has no version {version}.",
+                       details={"entry": entry_id, "version": version})
+    return EntryOut.of(entry)
+
+
+@router.post("/{entry_id}/rollback/{version}",
+             summary="Make an earlier version current again (as a new version)",
+             response_model=EntryOut,
+             responses={**NOT_FOUND, **INVALID, 409: {"description": "Already current"},
+                        412: CONCURRENCY[412]})
+async def rollback_entry(entry_id: EntryIdPath, version: VersionPath, response: Response,
+                         store: StoreDep, config: ConfigDep, who: EditorDep,
+                         if_match: IfMatchHeader = None) -> EntryOut:
+    """History is never rewritten: the old content is saved as the next version. If-Match is
+    optional here (a rollback names exactly what it wants); when sent, it is checked."""
+    expected = parse_if_match(if_match, required=False)
+    current = await _require(store, entry_id)
+    if expected is not None and current.version != expected:
+        raise _stale(current, expected)
+    old = await store.version(entry_id, version)
+    if old is None:
+        raise ApiError(404, f"Entry {entry_id!r} has no version {version}.",
+                       details={"entry": entry_id, "version": version})
+    if version == current.version:
+        raise ApiError(409, f"Version {version} is already the current version of "
+                            f"{entry_id!r}.", details={"current_version": current.version})
+    await check_against_faq(store, config, [old])
+    saved = await store.rollback(entry_id, version, expected_version=current.version,
+                                 actor=who.actor)
+    return _with_etag(response, saved)

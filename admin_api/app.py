@@ -1,0 +1,114 @@
+"""``create_app``: the admin API as a FastAPI application.
+
+Two ways to give it its services:
+
+* ``create_app(services, config)``: the caller owns Redis (``infomigra serve`` shares one
+  connection and one live matcher between the bot and the API; tests pass the seeded core);
+* ``create_app(config=config, connect=factory)``: the app owns Redis. ``factory()`` is an async
+  context manager yielding ``ApiServices``; the lifespan enters it at start-up and leaves it at
+  shutdown, which opens and closes the connection (``infomigra api``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .api.main import api_router
+from .api.routes import health
+from .config import ApiConfig, ApiServices, ApiState
+from .errors import install_error_handlers
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).with_name("static")
+Connect = Callable[[], AbstractAsyncContextManager[ApiServices]]
+_DASHBOARD_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                  "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+_DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
+
+
+class SecurityHeaders:
+    """Plain ASGI middleware (no BaseHTTPMiddleware: it would interfere with error handling):
+    no caching of API answers, no sniffing, no framing, a strict CSP on the dashboard."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                extra = [(b"x-content-type-options", b"nosniff"),
+                         (b"referrer-policy", b"no-referrer")]
+                if not path.startswith(_DOCS_PATHS):
+                    extra.append((b"x-frame-options", b"DENY"))
+                if path.startswith("/api/"):
+                    extra.append((b"cache-control", b"no-store"))
+                if path.startswith("/dashboard"):
+                    extra.append((b"content-security-policy", _DASHBOARD_CSP.encode()))
+                message["headers"] = headers + extra
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(services: ApiServices | None = None, config: ApiConfig | None = None, *,
+               connect: Connect | None = None) -> FastAPI:
+    if (services is None) == (connect is None):
+        raise ValueError("create_app needs either services or connect, not both")
+    config = config or ApiConfig()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if connect is None:
+            yield  # the caller opened Redis and will close it
+            return
+        async with connect() as owned:
+            app.state.api = ApiState.assemble(owned, config)
+            log.info("admin API ready")
+            try:
+                yield
+            finally:
+                app.state.api = None
+
+    app = FastAPI(
+        title=config.title, version=config.version, lifespan=lifespan,
+        description="Staff edit the FAQ safely (versions, If-Match, history, audit); managers "
+                    "see what people ask. Authenticate with `Authorization: Bearer <key>` "
+                    "(keys from `infomigra keys create`). Errors are always "
+                    '`{"error": {"code", "message", "details"}}`.',
+        openapi_tags=[
+            {"name": "faq", "description": "Entries (editor writes; editor/manager read)"},
+            {"name": "audit", "description": "Who changed what, when"},
+            {"name": "match", "description": "Test a phrasing against the live matcher"},
+            {"name": "statistics", "description": "Manager reports (JSON or CSV)"},
+            {"name": "inbox", "description": "Unanswered questions -> better answers (editor)"},
+            {"name": "keys", "description": "API keys (admin)"},
+            {"name": "health", "description": "Liveness and readiness"},
+        ])
+    app.state.api = ApiState.assemble(services, config) if services is not None else None
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
+    app.include_router(health.router)
+    app.include_router(api_router)
+
+    @app.get("/dashboard", include_in_schema=False)
+    async def dashboard() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
+
+    app.mount("/dashboard/assets", StaticFiles(directory=STATIC_DIR), name="dashboard-assets")
+    return app

@@ -1,0 +1,67 @@
+"""What the admin API is built from: its options (``ApiConfig``) and the core services it uses.
+
+The composition root (``infomigra``) fills these from its settings; the API itself reads no
+environment, so tests and other hosts can build it with any store and options they like.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from zoneinfo import ZoneInfo
+
+from faq.apikeys import ApiKeyRegistry, AuthThrottle
+from faq.inbox import InboxDesk, InboxOptions
+from faq.live import LiveMatcher
+from faq.stats import Stats
+from faq.store import FaqStore
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    languages: tuple[str, ...] = ("es", "en")
+    default_language: str = "es"
+    tz: tzinfo = field(default_factory=lambda: ZoneInfo("America/Guatemala"))
+    title: str = "InfoMigra admin API"
+    version: str = "1"
+    # Lockout after wrong keys from one client address (counted in Redis).
+    auth_max_failures: int = 10
+    auth_window_seconds: int = 300
+    # Bounded costs: a statistics call reads one small hash per day asked for.
+    max_stats_days: int = 366
+    max_import_bytes: int = 2_000_000
+    inbox: InboxOptions = field(default_factory=InboxOptions)
+    redis_timeout_seconds: float = 2.0
+
+
+@dataclass
+class ApiServices:
+    """The core objects the API works on; whoever builds them owns their Redis connection."""
+
+    store: FaqStore
+    stats: Stats
+    live: LiveMatcher
+    api_keys: ApiKeyRegistry
+
+
+@dataclass
+class ApiState:
+    """Everything a request handler may need, assembled once per application."""
+
+    services: ApiServices
+    config: ApiConfig
+    throttle: AuthThrottle
+    inbox: InboxDesk
+
+    @classmethod
+    def assemble(cls, services: ApiServices, config: ApiConfig) -> ApiState:
+        store = services.store
+        throttle = AuthThrottle(store.redis, store.keys, max_failures=config.auth_max_failures,
+                                window_seconds=config.auth_window_seconds)
+        pipeline = services.live.pipeline
+
+        def key(text: str, lang: str) -> str:
+            return " ".join(sorted(set(pipeline.content_words(text, lang))))
+
+        inbox = InboxDesk(services.stats, store, key, config.inbox)
+        return cls(services, config, throttle, inbox)

@@ -1,0 +1,220 @@
+"""Admin API keys and the lockout of clients that keep presenting wrong ones.
+
+A key is shown once, when it is created; Redis keeps only its SHA-256 (``im:keys:{sha256}``), so
+a copy of the database hands out no working key. Keys are random 256-bit tokens, which makes a
+plain (unsalted) digest safe: there is nothing to brute-force from the digest.
+
+Failed logins are counted per client address in Redis (``im:authfail:{address}``), so every
+API process sees the same count and a restart does not reset it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from redis.asyncio import Redis
+
+from faq.keys import Keys
+
+KEY_PREFIX = "imk_"
+KEY_ID_LENGTH = 12
+MIN_LOOKUP_PREFIX = 4
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+_KEY_RE = re.compile(r"^[A-Za-z0-9_\-]{16,128}$")
+# Compared against when a key is unknown, so that a miss costs what a hit costs.
+_DUMMY_DIGEST = hashlib.sha256(b"no such key").hexdigest()
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Role(StrEnum):
+    EDITOR = "editor"    # read and write the FAQ, work the inbox
+    MANAGER = "manager"  # read the FAQ and the statistics
+    ADMIN = "admin"      # everything, plus keys over the API
+
+
+class KeyLookupError(LookupError):
+    """No key, or more than one, answers to the id or prefix given."""
+
+
+def digest_of(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """What is known about a key. ``id`` is the start of its digest: safe to show and log."""
+
+    id: str
+    name: str
+    role: Role
+    created_at: datetime
+    created_by: str
+    last_used_at: datetime | None = None
+
+    def allows(self, *roles: Role) -> bool:
+        return self.role is Role.ADMIN or self.role in roles
+
+    @property
+    def actor(self) -> str:
+        """How this key signs the audit log: the name staff gave it, and the key id."""
+        return f"{self.name} (key {self.id})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "role": self.role.value,
+                "created_at": self.created_at.isoformat(), "created_by": self.created_by,
+                "last_used_at": self.last_used_at.isoformat() if self.last_used_at else None}
+
+
+class ApiKeyRegistry:
+    def __init__(self, redis: Redis, keys: Keys | None = None, clock: Clock = _utc_now) -> None:
+        self.redis = redis
+        self.keys = keys or Keys()
+        self.clock = clock
+
+    async def create(self, role: Role | str, name: str, *,
+                     created_by: str = "cli") -> tuple[str, ApiKey]:
+        """A new key: returns the secret (to show once) and its public description."""
+        role = Role(role)
+        name = " ".join(name.split())
+        if not name or len(name) > 80:
+            raise ValueError("a key needs a name of 1 to 80 characters (who or what uses it)")
+        secret = KEY_PREFIX + secrets.token_urlsafe(32)
+        digest = digest_of(secret)
+        info = ApiKey(id=digest[:KEY_ID_LENGTH], name=name, role=role,
+                      created_at=self.clock(), created_by=created_by)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(self.keys.api_key(digest), mapping={
+            "digest": digest, "name": info.name, "role": info.role.value,
+            "created_at": info.created_at.isoformat(), "created_by": created_by})
+        pipe.sadd(self.keys.api_keys, digest)
+        await pipe.execute()
+        return secret, info
+
+    async def authenticate(self, presented: str) -> ApiKey | None:
+        """The key's description when ``presented`` is a live key, else None.
+
+        The lookup is by digest; the stored digest is then compared in constant time so the
+        answer's timing says nothing about how close a guess was.
+        """
+        if not _KEY_RE.match(presented):
+            hmac.compare_digest(_DUMMY_DIGEST, _DUMMY_DIGEST)
+            return None
+        digest = digest_of(presented)
+        raw = await self.redis.hgetall(self.keys.api_key(digest))
+        fields = {_text(k): _text(v) for k, v in (raw or {}).items()}
+        stored = fields.get("digest", _DUMMY_DIGEST)
+        if not hmac.compare_digest(stored, digest) or not fields:
+            return None
+        info = _key_from(digest, fields)
+        now = self.clock()
+        if info.last_used_at is None or now - info.last_used_at >= LAST_USED_RESOLUTION:
+            await self.redis.hset(self.keys.api_key(digest), "last_used_at", now.isoformat())
+        return info
+
+    async def list(self) -> list[ApiKey]:
+        digests = sorted(_text(d) for d in await self.redis.smembers(self.keys.api_keys))
+        if not digests:
+            return []
+        pipe = self.redis.pipeline(transaction=False)
+        for digest in digests:
+            pipe.hgetall(self.keys.api_key(digest))
+        rows = await pipe.execute()
+        found = [_key_from(d, {_text(k): _text(v) for k, v in row.items()})
+                 for d, row in zip(digests, rows, strict=True) if row]
+        return sorted(found, key=lambda k: (k.created_at, k.id))
+
+    async def _resolve(self, id_or_prefix: str) -> str:
+        """The digest of the one key whose id starts with ``id_or_prefix`` (or that key itself)."""
+        wanted = id_or_prefix.strip()
+        if wanted.startswith(KEY_PREFIX):
+            digest = digest_of(wanted)
+            if await self.redis.sismember(self.keys.api_keys, digest):
+                return digest
+            raise KeyLookupError("no such key")
+        wanted = wanted.lower()
+        if len(wanted) < MIN_LOOKUP_PREFIX:
+            raise KeyLookupError(f"give at least {MIN_LOOKUP_PREFIX} characters of the key id")
+        digests = [_text(d) for d in await self.redis.smembers(self.keys.api_keys)]
+        matches = [d for d in digests if d.startswith(wanted)]
+        if not matches:
+            raise KeyLookupError(f"no key with id {id_or_prefix!r}")
+        if len(matches) > 1:
+            raise KeyLookupError(f"{len(matches)} keys start with {id_or_prefix!r}; give more "
+                                 "characters of the id")
+        return matches[0]
+
+    async def get(self, id_or_prefix: str) -> ApiKey:
+        digest = await self._resolve(id_or_prefix)
+        raw = await self.redis.hgetall(self.keys.api_key(digest))
+        return _key_from(digest, {_text(k): _text(v) for k, v in raw.items()})
+
+    async def revoke(self, id_or_prefix: str) -> ApiKey:
+        """Delete a key at once: the next request made with it gets 401."""
+        digest = await self._resolve(id_or_prefix)
+        raw = await self.redis.hgetall(self.keys.api_key(digest))
+        info = _key_from(digest, {_text(k): _text(v) for k, v in raw.items()})
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(self.keys.api_key(digest))
+        pipe.srem(self.keys.api_keys, digest)
+        await pipe.execute()
+        return info
+
+
+class AuthThrottle:
+    """Locks out a client address after ``max_failures`` wrong keys within ``window_seconds``.
+
+    The window starts at the first failure; when it is full the address gets 429 until the window
+    ends, whatever it presents, so a guesser cannot keep trying while locked out.
+    """
+
+    def __init__(self, redis: Redis, keys: Keys | None = None, *, max_failures: int = 10,
+                 window_seconds: int = 300) -> None:
+        self.redis = redis
+        self.keys = keys or Keys()
+        self.max_failures = max_failures
+        self.window_seconds = window_seconds
+
+    async def retry_after(self, client: str) -> int | None:
+        """Seconds until ``client`` may try again, or None when it is not locked out."""
+        key = self.keys.auth_failures(client)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.get(key)
+        pipe.ttl(key)
+        count, ttl = await pipe.execute()
+        if count is None or int(count) < self.max_failures:
+            return None
+        return max(int(ttl), 1)
+
+    async def failed(self, client: str) -> int:
+        key = self.keys.auth_failures(client)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.incr(key)
+        pipe.expire(key, self.window_seconds, nx=True)
+        count, _ = await pipe.execute()
+        return int(count)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _key_from(digest: str, fields: dict[str, str]) -> ApiKey:
+    last_used = fields.get("last_used_at")
+    return ApiKey(id=digest[:KEY_ID_LENGTH], name=fields.get("name", ""),
+                  role=Role(fields.get("role", Role.EDITOR.value)),
+                  created_at=datetime.fromisoformat(fields["created_at"]),
+                  created_by=fields.get("created_by", ""),
+                  last_used_at=datetime.fromisoformat(last_used) if last_used else None)

@@ -1,0 +1,132 @@
+"""Running the admin API: alone (``infomigra api``) or beside the bot (``infomigra serve``).
+
+The only place that turns ``Settings`` into ``ApiConfig`` and core ``Services`` into
+``ApiServices``; ``admin_api`` itself never sees the environment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+
+from admin_api import ApiConfig, ApiServices, create_app
+from faq.apikeys import ApiKeyRegistry
+from infomigra.runtime import Services, open_services
+from infomigra.settings import Settings
+
+log = logging.getLogger(__name__)
+BOT_OFF_MESSAGE = "BOT_TOKEN is not set: the Telegram bot is off; the admin API is serving"
+
+
+def api_config(settings: Settings) -> ApiConfig:
+    return ApiConfig(languages=tuple(settings.languages),
+                     default_language=settings.default_language, tz=settings.tz)
+
+
+def api_services(services: Services) -> ApiServices:
+    registry = ApiKeyRegistry(services.redis, services.keys)
+    return ApiServices(store=services.store, stats=services.stats, live=services.live,
+                       api_keys=registry)
+
+
+@contextlib.asynccontextmanager
+async def following_changes(services: Services) -> AsyncIterator[Services]:
+    """Keep ``services.live`` current through the change notices while the block runs."""
+    task = await services.live.start()
+    try:
+        yield services
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def standalone_app(settings: Settings) -> FastAPI:
+    """The app that owns its Redis: opened by the lifespan at start-up, closed at shutdown."""
+
+    @contextlib.asynccontextmanager
+    async def connect() -> AsyncIterator[ApiServices]:
+        async with open_services(settings) as services, following_changes(services):
+            yield api_services(services)
+
+    return create_app(config=api_config(settings), connect=connect)
+
+
+def uvicorn_server(app: FastAPI, host: str, port: int, **options: Any) -> uvicorn.Server:
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
+                            proxy_headers=False, server_header=False, **options)
+    return uvicorn.Server(config)
+
+
+async def run_api(settings: Settings) -> None:
+    """``infomigra api``: uvicorn on ``api_host:api_port``."""
+    server = uvicorn_server(standalone_app(settings), settings.api_host, settings.api_port)
+    log.info("admin API on http://%s:%d (docs at /docs, dashboard at /dashboard)",
+             settings.api_host, settings.api_port)
+    await server.serve()
+
+
+BotRunner = Callable[..., Awaitable[None]]
+
+
+def load_bot_runner() -> BotRunner | None:
+    """The bot's entry point, imported only when wanted (the API runs without aiogram set up)."""
+    try:
+        from infomigra.bot_runner import run_bot
+    except ImportError as exc:
+        log.error("the Telegram bot cannot start (%s); the admin API keeps serving", exc)
+        return None
+    runner: BotRunner = run_bot
+    return runner
+
+
+async def _bot_until_done(run_bot: BotRunner, services: Services) -> None:
+    try:
+        await run_bot(services, webhook=False)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("the Telegram bot stopped with an error; the admin API keeps serving")
+
+
+async def serve_services(services: Services, settings: Settings, *, host: str, port: int,
+                         server_ready: Callable[[uvicorn.Server], None] | None = None) -> None:
+    """The admin API and (with ``BOT_TOKEN``) the bot in this process, on one Redis connection
+    and one live matcher. Returns when the API server stops (Ctrl-C, SIGTERM)."""
+    app = create_app(api_services(services), api_config(settings))
+    server = uvicorn_server(app, host, port)
+    bot_task: asyncio.Task[None] | None = None
+    async with following_changes(services):
+        if settings.bot_token is None:
+            log.warning(BOT_OFF_MESSAGE)
+        else:
+            run_bot = load_bot_runner()
+            if run_bot is not None:
+                bot_task = asyncio.create_task(_bot_until_done(run_bot, services),
+                                               name="telegram-bot")
+        log.info("admin API on http://%s:%d (docs at /docs, dashboard at /dashboard)",
+                 host, port)
+        api_task = asyncio.create_task(server.serve(), name="admin-api")
+        if server_ready is not None:
+            server_ready(server)
+        try:
+            await api_task
+        finally:
+            server.should_exit = True
+            if bot_task is not None:
+                bot_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await bot_task
+
+
+async def run_serve(settings: Settings) -> None:
+    """``infomigra serve``: the small deployment, everything in one process."""
+    async with open_services(settings) as services:
+        await serve_services(services, settings, host=settings.api_host,
+                             port=settings.api_port)
