@@ -1,20 +1,101 @@
-"""Bot subcommands (`bot`, `chat`): filled in by the Telegram bot issue."""
+"""Bot subcommands: ``bot`` (Telegram, long polling or ``--webhook``) and ``chat`` (terminal)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import signal
 import sys
 from typing import Any
 
+from aiogram.utils.token import TokenValidationError, validate_token
+
+from bot.answering import Answering
+from bot.catalog import TopicCatalog
+from bot.guard import RedisGuard
+from bot.i18n import build_i18n
+from infomigra.bot_runner import BotNotConfigured, bot_config, run_bot, webhook_address
+from infomigra.chat import ChatSession, converse
+from infomigra.runtime import Services, open_services
 from infomigra.settings import Settings
 
+NO_TOKEN = """infomigra bot: BOT_TOKEN is not set, so there is no bot to run.
+Create a bot with @BotFather in Telegram, then run for example:
+  BOT_TOKEN=123456:ABC... .venv/bin/infomigra bot
+(or BOT_TOKEN=... make run for the admin API and the bot together)."""
 
-def cmd_unavailable(settings: Settings, args: argparse.Namespace) -> int:
-    print(f"infomigra {args.command}: not built yet", file=sys.stderr)
-    return 3
+
+def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
+    token = settings.bot_token.get_secret_value().strip() if settings.bot_token else ""
+    if not token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    try:
+        validate_token(token)
+    except TokenValidationError:
+        print("infomigra bot: BOT_TOKEN does not look like a Telegram bot token "
+              "(digits, a colon, then letters: 123456:ABC...).", file=sys.stderr)
+        return 2
+    if args.webhook and not settings.webhook_url:
+        print("infomigra bot --webhook: INFOMIGRA_WEBHOOK_URL is not set (the public https "
+              "address Telegram sends updates to).", file=sys.stderr)
+        return 2
+
+    async def main() -> None:
+        async with open_services(settings) as services:
+            if args.webhook:
+                webhook_address(services)
+            await run_bot(services, webhook=args.webhook)
+
+    try:
+        _run_until_signal(main())
+    except BotNotConfigured as exc:
+        print(f"infomigra bot: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _run_until_signal(work: Any) -> None:
+    """Run ``work``; SIGTERM (docker stop) and Ctrl-C cancel it so it shuts down cleanly."""
+    async def guarded() -> None:
+        task = asyncio.ensure_future(work)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(guarded())
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    lang = args.lang if args.lang in settings.languages else settings.default_language
+
+    async def main() -> None:
+        async with open_services(settings) as services:
+            await converse(chat_session(services, lang))
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
+    return 0
+
+
+def chat_session(services: Services, lang: str) -> ChatSession:
+    config = bot_config(services)
+    guard = RedisGuard()
+    answering = Answering(services.live, services.stats, guard, config)
+    return ChatSession(answering, TopicCatalog(services.store, guard), build_i18n(config), lang,
+                       sys.stdout)
 
 
 def register(sub: Any) -> None:
-    for name in ("bot", "chat"):
-        p = sub.add_parser(name, help="(not built yet)")
-        p.set_defaults(handler=cmd_unavailable)
+    p = sub.add_parser("bot", help="the Telegram bot (long polling; --webhook behind HTTPS)")
+    p.add_argument("--webhook", action="store_true",
+                   help="receive updates on INFOMIGRA_WEBHOOK_URL instead of long polling")
+    p.set_defaults(handler=cmd_bot)
+
+    p = sub.add_parser("chat", help="talk to the bot's pipeline in the terminal")
+    p.add_argument("--lang", default="es", help="language of the conversation (default es)")
+    p.set_defaults(handler=cmd_chat, quiet=True)

@@ -1,0 +1,1 @@
+"""Middlewares, outermost first: group addressing, identity, locale; flood control is inner."""

@@ -1,0 +1,49 @@
+"""In a group the bot speaks only when spoken to: commands and @mentions of the bot.
+
+Everything else in a group is other people's conversation. It is dropped before identity, locale
+or flood control see it, so nothing is counted or stored for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.enums import ChatType
+from aiogram.types import Message, TelegramObject
+
+
+def mentions(message: Message, username: str | None) -> bool:
+    if not username or not message.text:
+        return False
+    wanted = "@" + username.casefold()
+    for entity in message.entities or []:
+        if entity.type == "mention" and \
+                entity.extract_from(message.text).casefold() == wanted:
+            return True
+    return False
+
+
+def strip_mention(text: str, username: str | None) -> str:
+    """The question without the @bot mention that addressed it in a group."""
+    if not username:
+        return text.strip()
+    wanted = "@" + username.casefold()
+    words = [w for w in text.split() if w.casefold().rstrip(",.:;!?") != wanted]
+    return " ".join(words).strip()
+
+
+class AddressingMiddleware(BaseMiddleware):
+    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+                       event: TelegramObject, data: dict[str, Any]) -> Any:
+        if not isinstance(event, Message) or event.chat.type == ChatType.PRIVATE:
+            return await handler(event, data)
+        text = event.text or ""
+        if text.startswith("/"):
+            return await handler(event, data)  # Command filters check any @botname suffix
+        bot: Bot = data["bot"]
+        me = await bot.me()
+        if mentions(event, me.username):
+            return await handler(event, data)
+        return None

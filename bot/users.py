@@ -1,0 +1,129 @@
+"""What the bot keeps about one person, under their keyed hash only (``im:user:{hash}*``).
+
+A language choice, votes per answered message (so a second tap changes a vote instead of adding
+one) and the flood-control window. ``/forget`` deletes all of it; the anonymous day counters in
+``im:stats:*`` are not linked to the person and stay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from redis.asyncio import Redis
+
+from bot.guard import RedisGuard
+from faq.keys import Keys
+
+VOTES = ("up", "down")
+VOTE_UNKNOWN = "?"
+"""Returned when Redis cannot tell the previous vote: the vote is then not counted."""
+
+RATE_WINDOW_SECONDS = 60
+
+# KEYS: rate hash   ARGV: window id, ttl. Returns the count in the current window.
+_RATE_SCRIPT = """
+local n
+if redis.call('HGET', KEYS[1], 'w') == ARGV[1] then
+  n = redis.call('HINCRBY', KEYS[1], 'n', 1)
+else
+  redis.call('HSET', KEYS[1], 'w', ARGV[1], 'n', 1)
+  n = 1
+end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return n
+"""
+
+
+@dataclass(frozen=True)
+class Person:
+    """The sender of an update as the bot knows them: a keyed hash and a language."""
+
+    hash: str
+    lang: str
+    chose_language: bool = False
+
+
+def vote_slot(secret: bytes, chat_id: int, message_id: int, entry_id: str) -> str:
+    """The votes-hash field for one answered message, without the chat id in plain form.
+
+    In a private chat the chat id *is* the user id, so it is keyed-hashed like the user.
+    """
+    chat = hmac.new(secret, f"chat:{chat_id}".encode(), hashlib.sha256).hexdigest()[:16]
+    return f"{chat}:{message_id}:{entry_id}"
+
+
+class UserState:
+    def __init__(self, redis: Redis, keys: Keys, guard: RedisGuard, *, retention_seconds: int,
+                 clock: Callable[[], datetime]) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.guard = guard
+        self.retention_seconds = retention_seconds
+        self.clock = clock
+        self._rate = redis.register_script(_RATE_SCRIPT)
+
+    # -- language ----------------------------------------------------------------------------
+
+    async def language(self, user: str) -> str | None:
+        async def read() -> str | None:
+            value: Any = await self.redis.hget(self.keys.user(user), "lang")
+            return _text(value) if value else None
+
+        return await self.guard.run(read, None)
+
+    async def set_language(self, user: str, lang: str) -> bool:
+        async def write() -> bool:
+            await self.redis.hset(self.keys.user(user), "lang", lang)
+            return True
+
+        return await self.guard.run(write, False)
+
+    # -- votes -------------------------------------------------------------------------------
+
+    async def swap_vote(self, user: str, slot: str, vote: str) -> str | None:
+        """Store ``vote`` for the answered message; the previous vote, None for a first vote."""
+        async def swap() -> str | None:
+            key = self.keys.user_votes(user)
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.hget(key, slot)
+            pipe.hset(key, slot, vote)
+            pipe.expire(key, self.retention_seconds)
+            previous, _, _ = await pipe.execute()
+            return _text(previous) if previous else None
+
+        return await self.guard.run(swap, VOTE_UNKNOWN)
+
+    # -- flood control -----------------------------------------------------------------------
+
+    async def count_message(self, user: str) -> int:
+        """Messages in the current minute, this one included; 0 when Redis cannot tell."""
+        async def hit() -> int:
+            window = int(self.clock().timestamp()) // RATE_WINDOW_SECONDS
+            count = await self._rate(keys=[self.keys.user_rate(user)],
+                                     args=[window, 2 * RATE_WINDOW_SECONDS])
+            return int(count)
+
+        return await self.guard.run(hit, 0)
+
+    # -- forgetting --------------------------------------------------------------------------
+
+    async def forget(self, user: str) -> bool:
+        """Delete every ``im:user:{hash}*`` key: the known ones and any added later."""
+        async def delete() -> bool:
+            base = self.keys.user(user)
+            found = [base, self.keys.user_votes(user), self.keys.user_rate(user)]
+            async for key in self.redis.scan_iter(match=f"{base}:*", count=500):
+                found.append(_text(key))
+            await self.redis.delete(*found)
+            return True
+
+        return await self.guard.run(delete, False)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
