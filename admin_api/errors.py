@@ -21,7 +21,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from faq.exchange import ExchangeError, Problem, plain_message
+from faq.exchange import ExchangeError, Problem, plain_message, validation_problems
 from faq.store import EntryNotFound, VersionConflict
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,8 @@ def problems_response(problems: Sequence[Problem], *, intro: str = "Not saved") 
     """422 listing every problem; the message repeats the first so a person sees it at once."""
     listed = [p.as_dict() for p in problems]
     first = str(problems[0]) if problems else "the request is not valid"
-    more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+    others = len(problems) - 1
+    more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
     return error_response(422, f"{intro}: {first}{more}.", code="validation_failed",
                           details={"problems": listed})
 
@@ -112,9 +113,7 @@ async def _request_invalid(request: Request, exc: Exception) -> JSONResponse:
 
 async def _model_invalid(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ValidationError)
-    problems = [Problem("", ".".join(str(p) for p in err["loc"]) or "entry", plain_message(err))
-                for err in exc.errors()]
-    return problems_response(problems)
+    return problems_response(validation_problems(exc))
 
 
 async def _exchange_invalid(request: Request, exc: Exception) -> JSONResponse:

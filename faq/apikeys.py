@@ -201,9 +201,11 @@ class AuthThrottle:
     async def failed(self, client: str) -> int:
         key = self.keys.auth_failures(client)
         pipe = self.redis.pipeline(transaction=True)
+        # SET NX EX then INCR (which keeps the TTL): the window starts at the first failure.
+        # (EXPIRE ... NX would say the same but needs Redis 7; the embedded server is 6.2.)
+        pipe.set(key, 0, ex=self.window_seconds, nx=True)
         pipe.incr(key)
-        pipe.expire(key, self.window_seconds, nx=True)
-        count, _ = await pipe.execute()
+        _, count = await pipe.execute()
         return int(count)
 
 

@@ -85,7 +85,9 @@ def field_path(loc: Iterable[Any]) -> str:
 
 def validation_problems(exc: ValidationError, where: str = "",
                         drop_prefix: int = 0) -> list[Problem]:
-    return [Problem(where, field_path(list(err["loc"])[drop_prefix:]), plain_message(err))
+    """Model-wide rules (no field of their own) are reported on the field ``entry``."""
+    return [Problem(where, field_path(list(err["loc"])[drop_prefix:]) or "entry",
+                    plain_message(err))
             for err in exc.errors()]
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Path, Query, Response, UploadFile
+from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile
 from fastapi.responses import PlainTextResponse
+from pydantic import ValidationError
 
 from faq.exchange import (
     ExchangeError,
@@ -25,6 +26,7 @@ from faq.exchange import (
     entries_to_yaml,
     plan_import,
     reference_problems,
+    validation_problems,
 )
 from faq.models import Entry, LanguageCode, Slug, Status
 from faq.store import FaqStore, VersionConflict
@@ -43,6 +45,7 @@ from ...errors import ApiError
 from ...schemas.common import AUTH_ERRORS, CONCURRENCY, INVALID, NOT_FOUND
 from ...schemas.faq import (
     EntryCreate,
+    EntryFields,
     EntryOut,
     EntryPage,
     EntryUpdate,
@@ -83,6 +86,27 @@ async def check_against_faq(store: FaqStore, config: ApiConfig, entries: list[En
                                   languages=config.languages, where=where)
     if problems:
         raise ExchangeError(problems)
+
+
+async def validated(store: FaqStore, config: ApiConfig, body: EntryFields,
+                    entry_id: str) -> Entry:
+    """The entry ``body`` describes, or one 422 listing every problem at once: the entry's own
+    rules (published needs sources, ...) and its fit with the FAQ (related ids, languages)."""
+    problems: list[Problem] = []
+    entry: Entry | None = None
+    try:
+        entry = body.to_entry(entry_id)
+    except ValidationError as exc:
+        problems += validation_problems(exc)
+    fields = body.model_dump(include={"category", "related", "translations"})
+    draft = entry or Entry.model_construct(id=entry_id, **fields)
+    known = {e.id for e in await store.list_entries()} | {entry_id}
+    categories = {c.id for c in await store.categories()}
+    problems += reference_problems([draft], known_ids=known, categories=categories,
+                                   languages=config.languages)
+    if problems or entry is None:
+        raise ExchangeError(problems)
+    return entry
 
 
 def _stale(entry: Entry, expected: int) -> ApiError:
@@ -208,16 +232,16 @@ async def list_entries(
 
 @router.post("", summary="Create an entry", status_code=201, response_model=EntryOut,
              responses={**INVALID, 409: {"description": "An entry with this id exists"}})
-async def create_entry(body: EntryCreate, response: Response, store: StoreDep,
-                       config: ConfigDep, who: EditorDep) -> EntryOut:
-    entry = body.to_entry(body.id)
-    await check_against_faq(store, config, [entry])
+async def create_entry(body: EntryCreate, request: Request, response: Response,
+                       store: StoreDep, config: ConfigDep, who: EditorDep) -> EntryOut:
+    entry = await validated(store, config, body, body.id)
     try:
         saved = await store.save(entry, expected_version=0, actor=who.actor, action="create")
     except VersionConflict as exc:
         raise ApiError(409, f"An entry with id {entry.id!r} already exists; edit it with PUT "
                             "or choose another id.", details={"entry": entry.id}) from exc
-    response.headers["Location"] = f"{router.prefix}/{saved.id}"
+    response.headers["Location"] = str(request.app.url_path_for("get_entry",
+                                                                 entry_id=saved.id))
     return _with_etag(response, saved)
 
 
@@ -243,10 +267,9 @@ async def update_entry(entry_id: EntryIdPath, body: EntryUpdate, response: Respo
     current = await _require(store, entry_id)
     if current.version != expected:
         raise _stale(current, expected)
-    entry = body.to_entry(entry_id)
+    entry = await validated(store, config, body, entry_id)
     if entry.content() == current.content():
         return _with_etag(response, current)  # nothing changed: no new version
-    await check_against_faq(store, config, [entry])
     saved = await store.save(entry, expected_version=expected, actor=who.actor)
     return _with_etag(response, saved)
 
