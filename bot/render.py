@@ -78,7 +78,8 @@ def _topics_action() -> Action:
 
 def footer(entry: Entry, lang: str) -> str:
     """Where the answer comes from and when a person last checked it."""
-    lines = [f"<b>{html.escape(_('Sources:'))}</b>"]
+    heading = _("Sources:")  # not inside the f-string: pybabel would not extract it there
+    lines = ["<b>" + html.escape(heading) + "</b>"]
     lines += [f"• <a href=\"{html.escape(str(s.url), quote=True)}\">{html.escape(s.title)}</a>"
               for s in entry.sources]
     if entry.reviewed_on is not None:
