@@ -34,6 +34,7 @@ CHAT_ABBREVIATIONS: dict[str, str] = {
 }
 
 _REPEATS_RE = re.compile(r"(\w)\1{2,}")
+_COMBINING_RE = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _JOINED_RE = re.compile(r"(?<=\w)[-‐‑–.](?=\w)")
 _NON_WORD_RE = re.compile(r"[^\w]+")
 
@@ -44,8 +45,7 @@ def normalise(text: str) -> str:
     Idempotent: ``normalise(normalise(s)) == normalise(s)``.
     """
     text = unicodedata.normalize("NFKC", text[:MAX_INPUT_CHARS]).casefold()
-    decomposed = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    text = _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text))
     text = _JOINED_RE.sub("", text)
     text = _REPEATS_RE.sub(r"\1", text)
     text = _NON_WORD_RE.sub(" ", text).replace("_", " ")
