@@ -40,9 +40,15 @@ class AddressingMiddleware(BaseMiddleware):
         if not isinstance(event, Message) or event.chat.type == ChatType.PRIVATE:
             return await handler(event, data)
         text = event.text or ""
-        if text.startswith("/"):
-            return await handler(event, data)  # Command filters check any @botname suffix
         bot: Bot = data["bot"]
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0]
+            _, at, target = command.partition("@")
+            if not at:
+                return await handler(event, data)
+            me = await bot.me()
+            return await handler(event, data) if target.casefold() == (
+                me.username or "").casefold() else None  # "/help@OtherBot" is not for us
         me = await bot.me()
         if mentions(event, me.username):
             return await handler(event, data)

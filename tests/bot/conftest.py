@@ -49,7 +49,8 @@ class Conversation:
         before = len(self.tg.calls)
         await self.dp.feed_update(self.bot, Update.model_validate(update,
                                                                   context={"bot": self.bot}))
-        calls = self.tg.calls[before:]
+        # getMe is aiogram fetching (and caching) the bot's own name: nothing the person sees.
+        calls = [c for c in self.tg.calls[before:] if c.method != "getMe"]
         errors = [c for c in calls if c.error]
         assert not errors, f"the Bot API refused: {[(c.method, c.error) for c in errors]}"
         return calls
@@ -191,7 +192,7 @@ def add_entries(services: Services) -> Callable[..., Awaitable[list[Entry]]]:
 def make_entry(entry_id: str, *, category: str = "documents", es: str, en: str | None = None,
                answer_es: str | None = None, answer_en: str | None = None,
                alternates_es: tuple[str, ...] = (), related: tuple[str, ...] = (),
-               reviewed_on: str = "2026-03-05") -> Entry:
+               reviewed_on: str = "2026-03-05", sources: int = 1) -> Entry:
     translations: dict[str, Any] = {"es": {
         "question": es, "alternates": list(alternates_es),
         "answer": answer_es or f"Respuesta de prueba para {es}."}}
@@ -199,7 +200,9 @@ def make_entry(entry_id: str, *, category: str = "documents", es: str, en: str |
         translations["en"] = {"question": en, "answer": answer_en or f"Test answer for {en}."}
     return Entry.model_validate({
         "id": entry_id, "category": category, "status": "published",
-        "sources": [{"title": "Fuente oficial de prueba", "url": "https://example.gob.gt/x"}],
+        "sources": [{"title": f"Fuente oficial de prueba número {i}",
+                     "url": f"https://example.gob.gt/fuentes/documento-oficial-{i}"}
+                    for i in range(1, sources + 1)],
         "reviewed_on": reviewed_on, "related": list(related), "translations": translations})
 
 
