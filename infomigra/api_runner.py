@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+import signal
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.server import HANDLED_SIGNALS
 
 from admin_api import ApiConfig, ApiServices, create_app
 from faq.apikeys import ApiKeyRegistry
@@ -58,10 +61,31 @@ def standalone_app(settings: Settings) -> FastAPI:
     return create_app(config=api_config(settings), connect=connect)
 
 
+class Server(uvicorn.Server):
+    """uvicorn, except that a stop signal is not raised again after the graceful shutdown.
+
+    uvicorn re-raises SIGINT/SIGTERM once it has stopped, which would kill the process before
+    ``serve`` stops the bot and the matcher task, closes Redis and stops the embedded Redis.
+    Here the server just returns; the caller finishes its own shutdown and exits 0.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        originals = {sig: signal.signal(sig, self.handle_exit) for sig in HANDLED_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in originals.items():
+                signal.signal(sig, handler)
+
+
 def uvicorn_server(app: FastAPI, host: str, port: int, **options: Any) -> uvicorn.Server:
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
                             proxy_headers=False, server_header=False, **options)
-    return uvicorn.Server(config)
+    return Server(config)
 
 
 async def run_api(settings: Settings) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -12,6 +12,7 @@ from ...errors import ApiError
 from ...schemas.audit import AuditPage, AuditRecordOut
 from ...schemas.common import AUTH_ERRORS, INVALID
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 router = APIRouter(prefix="/audit", tags=["audit"], responses=AUTH_ERRORS)
 
 
@@ -41,5 +42,11 @@ async def audit_log(
         raise ApiError(422, "'since' is after 'until'.", code="validation_failed",
                        details={"problems": [{"where": "query parameter", "field": "since",
                                               "message": "must not be after 'until'"}]})
+    # The log starts in 1970 (stream ids are Unix milliseconds): earlier bounds mean "from the
+    # beginning", and a period that ends before it holds nothing.
+    if end is not None and end < EPOCH:
+        return AuditPage(items=[])
+    if start is not None and start < EPOCH:
+        start = None
     records = await store.audit(entry_id=entry or None, since=start, until=end, limit=limit)
     return AuditPage(items=[AuditRecordOut.model_validate(r.as_dict()) for r in records])
