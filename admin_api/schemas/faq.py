@@ -96,7 +96,8 @@ class VersionSummary(BaseModel):
     status: Status
     updated_at: datetime | None
     updated_by: str | None
-    changes: list[str] = Field(description="Fields changed from the previous version")
+    changes: list[str] = Field(
+        description="Fields changed from the previous version (empty for the first)")
 
 
 class HistoryOut(BaseModel):

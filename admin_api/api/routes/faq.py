@@ -298,7 +298,8 @@ async def entry_history(entry_id: EntryIdPath, store: StoreDep, who: ReaderDep) 
     older = [*versions[1:], None]
     return HistoryOut(id=entry_id, current_version=versions[0].version, versions=[
         VersionSummary(version=v.version, status=v.status, updated_at=v.updated_at,
-                       updated_by=v.updated_by, changes=changed_fields(prev, v))
+                       updated_by=v.updated_by,
+                       changes=changed_fields(prev, v) if prev is not None else [])
         for v, prev in zip(versions, older, strict=True)])
 
 

@@ -261,6 +261,7 @@ async def test_history_versions_and_rollback_make_a_new_version(api: Api) -> Non
     assert history["current_version"] == v1 + 2
     assert [v["version"] for v in history["versions"]] == list(range(v1 + 2, 0, -1))
     assert history["versions"][0]["changes"] == ["translations.es.answer"]
+    assert history["versions"][-1]["changes"] == []  # the first version changed nothing
 
     res = await api.http.get(f"{FAQ}/privacy/history/{v1}", headers=api.auth("manager"))
     assert res.json()["translations"]["es"]["answer"] == original
