@@ -32,9 +32,9 @@ class Decision(StrEnum):
 
 @dataclass(frozen=True)
 class MatcherOptions:
-    answer_threshold: float = 0.58
-    suggest_threshold: float = 0.38
-    answer_margin: float = 0.04
+    answer_threshold: float = 0.64
+    suggest_threshold: float = 0.5
+    answer_margin: float = 0.03
     """The best entry must lead the next by this much to be answered outright."""
     max_suggestions: int = 3
     candidate_pool: int = 10
@@ -43,13 +43,13 @@ class MatcherOptions:
     fuzzy_penalty: float = 0.85
     unknown_word_weight: float = 0.9
     """Weight of a word the FAQ has never seen, relative to the rarest word it has."""
-    weight_evidence: float = 0.6
+    weight_evidence: float = 0.5
     """How much matched, informative vocabulary the question shares with the entry (saturating)."""
-    evidence_scale: float = 4.0
-    weight_coverage: float = 0.2
+    evidence_scale: float = 3.0
+    weight_coverage: float = 0.1
     """The share of the question's information the entry explains (unknown words count against)."""
     weight_phrase: float = 0.2
-    weight_fuzzy: float = 0.0
+    weight_fuzzy: float = 0.2
     tf_saturation: float = 1.5
     """A word said once in an entry counts tf/(tf+k) of its weight: prominent words count more."""
 
