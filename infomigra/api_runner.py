@@ -83,8 +83,11 @@ class Server(uvicorn.Server):
 
 
 def uvicorn_server(app: FastAPI, host: str, port: int, **options: Any) -> uvicorn.Server:
+    """uvicorn with our logging. X-Forwarded-For is believed only from the proxies listed in
+    FORWARDED_ALLOW_IPS (uvicorn's default: 127.0.0.1), so the wrong-key lockout counts real
+    client addresses behind a local reverse proxy and cannot be dodged by a forged header."""
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
-                            proxy_headers=False, server_header=False, **options)
+                            server_header=False, **options)
     return Server(config)
 
 
