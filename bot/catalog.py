@@ -28,6 +28,12 @@ class TopicCatalog:
         self.guard = guard
         self._known: dict[str, Category] = {}
 
+    async def warm(self) -> None:
+        """Dispatcher start-up hook: read the names once, so an outage later still has them."""
+        read = await self.guard.run(self.store.categories, None)
+        if read is not None:
+            self._known = {c.id: c for c in read}
+
     async def topics(self, matcher: Matcher, lang: str) -> list[Category]:
         """Categories with at least one published entry, by name in ``lang``."""
         read = await self.guard.run(self.store.categories, None)

@@ -61,10 +61,10 @@ def create_dispatcher(*, store: FaqStore, live: LiveMatcher, stats: Stats, confi
     i18n = build_i18n(config)
     users = UserState(redis or store.redis, store.keys, guard,
                       retention_seconds=config.retention_seconds, clock=clock)
+    catalog = TopicCatalog(store, guard)
     dp = Dispatcher(
         store=store, live=live, stats=stats, config=config, guard=guard, users=users,
-        answering=Answering(live, stats, guard, config), catalog=TopicCatalog(store, guard),
-        i18n=i18n)
+        answering=Answering(live, stats, guard, config), catalog=catalog, i18n=i18n)
 
     addressing = AddressingMiddleware()
     identity = IdentityMiddleware(users, config)
@@ -79,4 +79,5 @@ def create_dispatcher(*, store: FaqStore, live: LiveMatcher, stats: Stats, confi
 
     dp.include_routers(*create_routers())
     dp.startup.register(set_commands)
+    dp.startup.register(catalog.warm)
     return dp

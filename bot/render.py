@@ -105,7 +105,11 @@ def answer_reply(entry: Entry, lang: str, matcher: Matcher, *, vote: str | None 
 
 
 def suggestions_reply(candidates: Iterable[Candidate], lang: str, matcher: Matcher) -> Reply:
-    entries = [e for e in (matcher.get(c.entry_id) for c in candidates) if e is not None]
+    """Did-you-mean: only candidates that are themselves in the suggestion band (a weak third
+    candidate would be noise next to two good ones)."""
+    floor = matcher.options.suggest_threshold
+    entries = [e for e in (matcher.get(c.entry_id) for c in candidates if c.score >= floor)
+               if e is not None]
     actions = _entry_actions(entries, lang)
     actions.append(Action(ActionKind.NONE_OF_THESE, _("None of these")))
     return Reply(html.escape(_("I am not sure I understood. Did you mean…")), tuple(actions),

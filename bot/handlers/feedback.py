@@ -40,9 +40,9 @@ async def on_vote(callback: CallbackQuery, callback_data: VoteCb, person: Person
         return
     if previous != VOTE_UNKNOWN:  # unknown (Redis away): better uncounted than counted twice
         await guard.run(lambda: stats.record_feedback(entry.id, vote, previous), None)
-    log.info("feedback entry=%s vote=%s changed=%s", entry.id, vote, previous is not None)
-    await callback.answer(_("Rating changed.") if previous not in (None, VOTE_UNKNOWN)
-                          else _("Thank you for your rating."))
+    changed = previous not in (None, VOTE_UNKNOWN)
+    log.info("feedback entry=%s vote=%s changed=%s", entry.id, vote, changed)
+    await callback.answer(_("Rating changed.") if changed else _("Thank you for your rating."))
     markup = mark_vote(message.reply_markup, vote)
     if markup is not None:
         try:

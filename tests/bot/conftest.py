@@ -32,6 +32,12 @@ JOHN = TgUser(id=880022334455, first_name="Johnathan", last_name="Quetzaltenango
               username="john_q_migrant", language_code="en-US")
 PIERRE = TgUser(id=990033445566, first_name="Pierre", username="pierre_fr",
                 language_code="fr")
+FAMILY: dict[str, Any] = {"id": -1001234567890, "type": "supergroup", "title": "Familia"}
+
+PASSPORT_ES = "¿Cómo saco mi pasaporte guatemalteco por primera vez?"
+PASSPORT_EN = "How do I get a Guatemalan passport for the first time?"
+FILE = {"file_id": "AgAD-file", "file_unique_id": "uniq-1"}
+VOICE = {"voice": {**FILE, "duration": 7}}
 
 
 class Conversation:

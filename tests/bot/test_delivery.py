@@ -11,7 +11,7 @@ PARAGRAPHS = [f"<b>Paso {i}.</b> " + ("Lleve su documento original y una copia a
 
 
 async def test_a_long_answer_arrives_in_parts_under_the_limit(
-        chat: ChatFactory, services: Services, add_entries) -> None:  # noqa: ANN001
+        chat: ChatFactory, services: Services, add_entries) -> None:
     answer = "\n\n".join(PARAGRAPHS)
     assert 3900 < len(answer) <= 4000  # the most an answer may be; the footer comes on top
     entry = make_entry("tramite-largo", es="¿Cuáles son todos los pasos del trámite zorblax?",

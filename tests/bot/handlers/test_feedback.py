@@ -6,6 +6,8 @@ from infomigra.runtime import Services
 from tests.bot.conftest import (
     JOHN,
     MARIA,
+    PASSPORT_EN,
+    PASSPORT_ES,
     ChatFactory,
     buttons,
     callback_answers,
@@ -13,7 +15,6 @@ from tests.bot.conftest import (
     only_sent,
     sent,
 )
-from tests.bot.test_questions import PASSPORT_EN, PASSPORT_ES
 
 
 async def votes(services: Services, entry_id: str) -> tuple[int, int, int, int]:

@@ -6,13 +6,13 @@ from infomigra.runtime import Services
 from tests.bot.conftest import (
     JOHN,
     MARIA,
+    PASSPORT_ES,
     ChatFactory,
     DispatcherFactory,
     buttons,
     edits,
     only_sent,
 )
-from tests.bot.test_questions import PASSPORT_ES
 
 
 async def test_help_explains_how_to_ask_in_both_languages(chat: ChatFactory) -> None:

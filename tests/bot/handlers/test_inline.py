@@ -6,7 +6,7 @@ from infomigra.runtime import Services
 from tests.bot.conftest import JOHN, MARIA, ChatFactory
 
 
-def results_of(calls) -> list[dict]:  # noqa: ANN001
+def results_of(calls) -> list[dict]:
     [call] = [c for c in calls if c.method == "answerInlineQuery"]
     return call.params.get("results") or []
 

@@ -9,6 +9,7 @@ from faq.privacy import user_hash
 from infomigra.runtime import Services
 from tests.bot.conftest import (
     MARIA,
+    PASSPORT_ES,
     TOKEN,
     ChatFactory,
     Conversation,
@@ -19,7 +20,6 @@ from tests.bot.conftest import (
     only_sent,
 )
 from tests.bot.fake_telegram import FakeTelegram
-from tests.bot.test_questions import PASSPORT_ES
 
 
 async def test_choose_english_and_it_is_remembered_after_a_restart(

@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.bot.conftest import JOHN, MARIA, ChatFactory, only_sent
+from tests.bot.conftest import FILE, JOHN, MARIA, VOICE, ChatFactory, only_sent
 
-FILE = {"file_id": "AgAD-file", "file_unique_id": "uniq-1"}
 CONTENT: dict[str, dict[str, Any]] = {
     "photo": {"photo": [{**FILE, "width": 90, "height": 90}]},
     "sticker": {"sticker": {**FILE, "type": "regular", "width": 512, "height": 512,
@@ -17,7 +16,6 @@ CONTENT: dict[str, dict[str, Any]] = {
     "location": {"location": {"latitude": 14.6349, "longitude": -90.5069}},
     "video": {"video": {**FILE, "width": 640, "height": 360, "duration": 4}},
 }
-VOICE = {"voice": {**FILE, "duration": 7}}
 
 
 async def test_a_voice_note_is_answered_plainly_in_spanish_and_english(

@@ -12,6 +12,8 @@ from infomigra.runtime import Services
 from tests.bot.conftest import (
     JOHN,
     MARIA,
+    PASSPORT_EN,
+    PASSPORT_ES,
     ChatFactory,
     button_rows,
     buttons,
@@ -22,9 +24,6 @@ from tests.bot.conftest import (
     sent,
 )
 
-PASSPORT_ES = "¿Cómo saco mi pasaporte guatemalteco por primera vez?"
-PASSPORT_EN = "How do I get a Guatemalan passport for the first time?"
-
 
 async def day_totals(services: Services) -> dict[str, int]:
     day = services.stats.today()
@@ -34,7 +33,7 @@ async def day_totals(services: Services) -> dict[str, int]:
 
 
 @pytest.fixture
-async def zorblax(add_entries) -> None:  # noqa: ANN001
+async def zorblax(add_entries) -> None:
     """Three entries a question can match equally well: a did-you-mean, whatever the tuning."""
     await add_entries(*[
         make_entry(f"zorblax-{side}", category="pruebas",

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from infomigra.runtime import Services
-from tests.bot.conftest import JOHN, MARIA, ChatFactory, only_sent
-from tests.bot.test_non_text import VOICE
-from tests.bot.test_questions import PASSPORT_ES
-
-FAMILY: dict[str, Any] = {"id": -1001234567890, "type": "supergroup", "title": "Familia"}
+from tests.bot.conftest import FAMILY, JOHN, MARIA, PASSPORT_ES, VOICE, ChatFactory, only_sent
 
 
 async def test_chatter_in_a_group_is_ignored(chat: ChatFactory, services: Services) -> None:

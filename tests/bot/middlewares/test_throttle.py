@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from infomigra.runtime import Services
-from tests.bot.conftest import JOHN, MARIA, ChatFactory, DispatcherFactory, only_sent, sent
-from tests.bot.test_groups import FAMILY
-from tests.bot.test_questions import PASSPORT_EN, PASSPORT_ES
+from tests.bot.conftest import (
+    FAMILY,
+    JOHN,
+    MARIA,
+    PASSPORT_EN,
+    PASSPORT_ES,
+    ChatFactory,
+    DispatcherFactory,
+    only_sent,
+    sent,
+)
 from tests.conftest import FakeClock
 
 

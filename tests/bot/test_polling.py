@@ -1,0 +1,118 @@
+"""The real update loops: aiogram long polling, and ``run_bot`` (polling and webhook)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import socket
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+from aiogram import Bot, Dispatcher
+from pydantic import SecretStr
+
+from infomigra.bot_runner import run_bot, webhook_secret
+from infomigra.runtime import Services
+from tests.bot.conftest import JOHN, MARIA, PASSPORT_EN, PASSPORT_ES, TOKEN
+from tests.bot.fake_telegram import Call, FakeTelegram
+
+
+def message_to(chat_id: int) -> Callable[[Call], bool]:
+    return lambda c: c.method == "sendMessage" and c.params["chat_id"] == chat_id
+
+
+@contextlib.asynccontextmanager
+async def running(work: Any) -> AsyncIterator[asyncio.Task[Any]]:
+    task = asyncio.ensure_future(work)
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_long_polling_answers_queued_updates(tg: FakeTelegram, bot: Bot, dp: Dispatcher,
+                                                   services: Services) -> None:
+    async with running(dp.start_polling(bot, polling_timeout=1, handle_signals=False,
+                                        close_bot_session=False)):
+        await tg.push(tg.update("message", tg.user_message(MARIA, "/start")))
+        await tg.push(tg.update("message", tg.user_message(JOHN, PASSPORT_EN)))
+        greeting = await tg.wait_for(message_to(MARIA.id))
+        answer = await tg.wait_for(message_to(JOHN.id))
+        assert "¡Hola! Soy InfoMigra." in greeting.params["text"]
+        assert answer.params["text"].startswith(
+            services.live.entry("passport-application").translations["en"].answer)
+        # The command menu was set on start-up, through the same server.
+        assert {c.params.get("language_code") for c in tg.calls
+                if c.method == "setMyCommands"} == {"es", "en", None}
+        await dp.stop_polling()
+
+
+def with_settings(services: Services, **changes: Any) -> Services:
+    return dataclasses.replace(services, settings=services.settings.model_copy(update=changes))
+
+
+async def test_run_bot_polls_and_follows_faq_changes(tg: FakeTelegram,
+                                                     services: Services) -> None:
+    svc = with_settings(services, bot_token=SecretStr(TOKEN), telegram_api_url=tg.url)
+    async with running(run_bot(svc, webhook=False)):
+        await tg.wait_for(lambda c: c.method == "deleteWebhook")
+        await tg.push(tg.update("message", tg.user_message(MARIA, PASSPORT_ES)))
+        first = await tg.wait_for(message_to(MARIA.id))
+        entry = services.live.entry("passport-application")
+        assert first.params["text"].startswith(entry.translations["es"].answer)
+
+        # The runner started the live matcher: an edit reaches the next answer.
+        new_answer = "Respuesta revisada por el equipo hoy."
+        waiter = asyncio.create_task(services.live.wait_for_change())
+        await asyncio.sleep(0)
+        await services.store.save(entry.model_copy(update={"translations": {
+            **entry.translations,
+            "es": entry.translations["es"].model_copy(update={"answer": new_answer})}}),
+            expected_version=entry.version, actor="editor@test")
+        await asyncio.wait_for(waiter, 10)
+        mark = len(tg.calls)
+        await tg.push(tg.update("message", tg.user_message(MARIA, PASSPORT_ES)))
+        second = await tg.wait_for(message_to(MARIA.id), since=mark)
+        assert second.params["text"].startswith(new_answer)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("configured", [None, "a-configured-secret_123"])
+async def test_webhook_checks_telegrams_secret_token(
+        tg: FakeTelegram, services: Services, configured: str | None) -> None:
+    port = free_port()
+    svc = with_settings(services, bot_token=SecretStr(TOKEN), telegram_api_url=tg.url,
+                        webhook_url="https://bot.example.org", webhook_host="127.0.0.1",
+                        webhook_port=port,
+                        webhook_secret=SecretStr(configured) if configured else None)
+    secret = webhook_secret(svc)
+    if configured:
+        assert secret == configured
+    async with running(run_bot(svc, webhook=True)):
+        registered = await tg.wait_for(lambda c: c.method == "setWebhook")
+        assert registered.params["url"] == "https://bot.example.org/telegram/webhook"
+        assert registered.params["secret_token"] == secret
+        assert "callback_query" in registered.params["allowed_updates"]
+
+        address = f"http://127.0.0.1:{port}/telegram/webhook"
+        update = tg.update("message", tg.user_message(MARIA, "/start"))
+        async with aiohttp.ClientSession() as http:
+            for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+                async with http.post(address, json=update, headers=headers) as response:
+                    assert response.status == 401
+            assert not [c for c in tg.calls if message_to(MARIA.id)(c)]
+            async with http.post(address, json=update,
+                                 headers={"X-Telegram-Bot-Api-Secret-Token": secret}) as response:
+                assert response.status == 200
+        greeting = await tg.wait_for(message_to(MARIA.id))
+        assert "¡Hola! Soy InfoMigra." in greeting.params["text"]
