@@ -33,6 +33,7 @@ class LiveMatcher:
         self._matcher = Matcher.build([], pipeline, self.options)
         self._changed = asyncio.Event()
         self._redis_down = False
+        self._follower: asyncio.Task[None] | None = None
 
     @property
     def matcher(self) -> Matcher:
@@ -84,7 +85,13 @@ class LiveMatcher:
                     self._redis_down = True
                 await asyncio.sleep(self.retry_seconds)
 
+    @property
+    def following(self) -> bool:
+        """True while a task from ``start()`` follows the change notices (one is enough)."""
+        return self._follower is not None and not self._follower.done()
+
     async def start(self) -> asyncio.Task[None]:
         with contextlib.suppress(*REDIS_DOWN):
             await self.refresh()
-        return asyncio.create_task(self.run(), name="faq-live-matcher")
+        self._follower = asyncio.create_task(self.run(), name="faq-live-matcher")
+        return self._follower

@@ -79,16 +79,18 @@ async def run_bot(services: Services, *, webhook: bool) -> None:
     """Answer Telegram until cancelled; the FAQ snapshot follows store changes meanwhile."""
     bot, dp = build_bot(services)
     address = webhook_address(services) if webhook else ""
-    follower = await services.live.start()
+    # `serve` already follows the changes for the API: share its follower, do not start a second.
+    follower = None if services.live.following else await services.live.start()
     try:
         if webhook:
             await _serve_webhook(bot, dp, services, address)
         else:
             await _poll(bot, dp)
     finally:
-        follower.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await follower
+        if follower is not None:
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
         await bot.session.close()
 
 

@@ -116,3 +116,21 @@ async def test_webhook_checks_telegrams_secret_token(
                 assert response.status == 200
         greeting = await tg.wait_for(message_to(MARIA.id))
         assert "¡Hola! Soy InfoMigra." in greeting.params["text"]
+
+
+async def test_run_bot_shares_a_follower_already_running(tg: FakeTelegram,
+                                                         services: Services) -> None:
+    """``serve`` follows the FAQ for the API; the bot beside it must not stop that follower."""
+    follower = await services.live.start()
+    try:
+        svc = with_settings(services, bot_token=SecretStr(TOKEN), telegram_api_url=tg.url)
+        async with running(run_bot(svc, webhook=False)):
+            await tg.wait_for(lambda c: c.method == "deleteWebhook")
+            tasks = [t for t in asyncio.all_tasks() if t.get_name() == "faq-live-matcher"]
+            assert tasks == [follower]
+        assert not follower.done()
+        assert services.live.following
+    finally:
+        follower.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await follower
