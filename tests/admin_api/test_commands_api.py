@@ -1,15 +1,15 @@
-"""The CLI staff use for the API: ``keys create/list/revoke``, ``api`` and ``serve``, run as real
-subprocesses against the test run's embedded Redis."""
+"""The CLI staff use for the API: ``keys create/list/revoke`` (through the real parser and
+handlers), ``api`` and ``serve`` (as real processes), on the test run's embedded Redis."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -19,9 +19,9 @@ from redis.asyncio import Redis
 from faq.apikeys import ApiKeyRegistry
 from faq.store import FaqStore
 from infomigra.api_runner import BOT_OFF_MESSAGE
+from infomigra.cli import build_parser
 from infomigra.redis_server import EmbeddedRedis
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
+from infomigra.settings import Settings
 
 
 @pytest.fixture
@@ -34,46 +34,50 @@ def cli_env(redis_server: EmbeddedRedis, redis: Redis, tmp_path: Path) -> dict[s
     return env
 
 
-@pytest.fixture
-def run_cli(cli_env: dict[str, str], tmp_path: Path) -> Run:
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "infomigra.cli", *args],
-                              capture_output=True, text=True, env=cli_env, cwd=tmp_path,
-                              timeout=120)
-
-    return run
+def cli(settings: Settings, *argv: str) -> int:
+    """Parse ``argv`` with the real parser and run the handler (in a worker thread: it runs its
+    own event loop, as it does under the ``infomigra`` command)."""
+    args = build_parser().parse_args(list(argv))
+    result: int = args.handler(settings, args)
+    return result
 
 
-async def test_keys_create_list_revoke(run_cli: Run, redis: Redis) -> None:
-    created = run_cli("keys", "create", "--role", "editor", "--name", "Ana (helpdesk)")
-    assert created.returncode == 0, created.stderr
-    secret = created.stdout.strip()
+async def test_keys_create_list_revoke(settings: Settings, redis: Redis,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    code = await asyncio.to_thread(cli, settings, "keys", "create", "--role", "editor",
+                                   "--name", "Ana (helpdesk)")
+    created = capsys.readouterr()
+    assert code == 0, created.err
+    secret = created.out.strip()
     assert secret.startswith("imk_") and len(secret.splitlines()) == 1  # only the key on stdout
-    assert "shown only now" in created.stderr
+    assert "shown only now" in created.err
 
     registry = ApiKeyRegistry(redis)
     info = await registry.authenticate(secret)
     assert info is not None and info.role == "editor" and info.name == "Ana (helpdesk)"
 
-    listed = run_cli("keys", "list")
-    assert listed.returncode == 0
-    assert info.id in listed.stdout and "Ana (helpdesk)" in listed.stdout
-    assert "editor" in listed.stdout and secret not in listed.stdout
+    assert await asyncio.to_thread(cli, settings, "keys", "list") == 0
+    listed = capsys.readouterr().out
+    assert info.id in listed and "Ana (helpdesk)" in listed
+    assert "editor" in listed and secret not in listed
 
-    assert run_cli("keys", "revoke", "zzzzzz").returncode == 1
-    revoked = run_cli("keys", "revoke", info.id[:6])
-    assert revoked.returncode == 0, revoked.stderr
-    assert info.id in revoked.stdout
+    assert await asyncio.to_thread(cli, settings, "keys", "revoke", "zzzzzz") == 1
+    assert "no key" in capsys.readouterr().err
+    assert await asyncio.to_thread(cli, settings, "keys", "revoke", info.id[:6]) == 0
+    assert info.id in capsys.readouterr().out
     assert await registry.authenticate(secret) is None
-    assert "no API keys yet" in run_cli("keys", "list").stdout
+    await asyncio.to_thread(cli, settings, "keys", "list")
+    assert "no API keys yet" in capsys.readouterr().out
 
     actions = [a.action for a in await FaqStore(redis).audit(limit=2)]
     assert actions == ["key-revoke", "key-create"]
 
 
-def test_keys_create_refuses_unknown_roles(run_cli: Run) -> None:
-    res = run_cli("keys", "create", "--role", "owner", "--name", "x")
-    assert res.returncode == 2 and "invalid choice" in res.stderr
+def test_keys_create_refuses_unknown_roles(settings: Settings,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        build_parser().parse_args(["keys", "create", "--role", "owner", "--name", "x"])
+    assert info.value.code == 2 and "invalid choice" in capsys.readouterr().err
 
 
 def free_port() -> int:
@@ -96,23 +100,29 @@ def wait_ready(url: str, proc: subprocess.Popen[str], timeout: float = 60.0) -> 
     raise AssertionError("the server did not become ready")
 
 
-@pytest.mark.parametrize("command", ["serve", "api"])
 def test_serve_and_api_run_the_admin_api_and_stop_cleanly(
-        command: str, cli_env: dict[str, str], tmp_path: Path) -> None:
-    port = free_port()
-    env = {**cli_env, "INFOMIGRA_API_PORT": str(port)}
-    proc = subprocess.Popen([sys.executable, "-m", "infomigra.cli", command], env=env,
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+        cli_env: dict[str, str], tmp_path: Path) -> None:
+    """Both commands as real processes (started together: each start imports a lot)."""
+    procs: dict[str, tuple[subprocess.Popen[str], str]] = {}
+    for command in ("serve", "api"):
+        port = free_port()
+        env = {**cli_env, "INFOMIGRA_API_PORT": str(port)}
+        procs[command] = (subprocess.Popen(
+            [sys.executable, "-m", "infomigra.cli", command], env=env, cwd=tmp_path,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True),
+            f"http://127.0.0.1:{port}")
+    errors: dict[str, str] = {}
     try:
-        url = f"http://127.0.0.1:{port}"
-        wait_ready(url, proc)
-        assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
-        assert httpx.get(f"{url}/api/v1/faq").status_code == 401
+        for proc, url in procs.values():
+            wait_ready(url, proc)
+            assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
+            assert httpx.get(f"{url}/api/v1/faq").status_code == 401
     finally:
-        proc.send_signal(signal.SIGTERM)
-        _, stderr = proc.communicate(timeout=30)
-    assert proc.returncode == 0, stderr
-    assert "Traceback" not in stderr
-    if command == "serve":
-        assert BOT_OFF_MESSAGE in stderr
+        for proc, _ in procs.values():
+            proc.send_signal(signal.SIGTERM)
+        for command, (proc, _) in procs.items():
+            errors[command] = proc.communicate(timeout=30)[1]
+    for command, (proc, _) in procs.items():
+        assert proc.returncode == 0, errors[command]
+        assert "Traceback" not in errors[command]
+    assert BOT_OFF_MESSAGE in errors["serve"]
