@@ -105,6 +105,11 @@ def callback_answers(calls: list[Call]) -> list[dict[str, Any]]:
     return [c.params for c in calls if c.method == "answerCallbackQuery"]
 
 
+def inline_results(calls: list[Call]) -> list[dict[str, Any]]:
+    [call] = [c for c in calls if c.method == "answerInlineQuery"]
+    return list(call.params.get("results") or [])
+
+
 def buttons(message: dict[str, Any]) -> list[str]:
     markup = message.get("reply_markup") or {}
     return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from infomigra.runtime import Services
-from tests.bot.conftest import JOHN, MARIA, ChatFactory
+from tests.bot.conftest import JOHN, MARIA, ChatFactory, inline_results
 
 
-def results_of(calls) -> list[dict]:
+def inline_results(calls) -> list[dict]:
     [call] = [c for c in calls if c.method == "answerInlineQuery"]
     return call.params.get("results") or []
 
 
 async def test_inline_query_returns_up_to_five_sourced_articles(
         chat: ChatFactory, services: Services) -> None:
-    results = results_of(await chat(MARIA).inline("visa de trabajo en estados unidos"))
+    results = inline_results(await chat(MARIA).inline("visa de trabajo en estados unidos"))
     assert 1 <= len(results) <= 5
     assert len({r["id"] for r in results}) == len(results)
     first = results[0]
@@ -28,17 +28,17 @@ async def test_inline_query_returns_up_to_five_sourced_articles(
 
 
 async def test_inline_query_in_english(chat: ChatFactory) -> None:
-    results = results_of(await chat(JOHN).inline("h2a visa for farm work"))
+    results = inline_results(await chat(JOHN).inline("h2a visa for farm work"))
     assert results[0]["id"] == "h2a-agricultural-visa"
     assert "Reviewed on" in results[0]["input_message_content"]["message_text"]
 
 
 async def test_more_than_three_candidates_can_be_offered(chat: ChatFactory) -> None:
     # The matcher suggests three at most; inline mode asks it for five.
-    results = results_of(await chat(MARIA).inline("pasaporte"))
+    results = inline_results(await chat(MARIA).inline("pasaporte"))
     assert len(results) > 3
 
 
 async def test_short_or_off_topic_queries_offer_nothing(chat: ChatFactory) -> None:
-    assert results_of(await chat(MARIA).inline("pa")) == []
-    assert results_of(await chat(MARIA).inline("receta de pepián")) == []
+    assert inline_results(await chat(MARIA).inline("pa")) == []
+    assert inline_results(await chat(MARIA).inline("receta de pepián")) == []
