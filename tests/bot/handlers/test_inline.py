@@ -6,11 +6,6 @@ from infomigra.runtime import Services
 from tests.bot.conftest import JOHN, MARIA, ChatFactory, inline_results
 
 
-def inline_results(calls) -> list[dict]:
-    [call] = [c for c in calls if c.method == "answerInlineQuery"]
-    return call.params.get("results") or []
-
-
 async def test_inline_query_returns_up_to_five_sourced_articles(
         chat: ChatFactory, services: Services) -> None:
     results = inline_results(await chat(MARIA).inline("visa de trabajo en estados unidos"))
