@@ -23,6 +23,7 @@ from faq.telegram_html import TELEGRAM_MESSAGE_LIMIT, split_message
 
 VOTE_LABELS = {"up": "👍", "down": "👎"}
 CHOSEN_MARK = " ✓"
+"""Marks the vote a person gave, and the language in use."""
 BUTTON_TEXT_MAX = 60
 
 
@@ -88,7 +89,7 @@ def footer(entry: Entry, lang: str) -> str:
     return "\n".join(lines)
 
 
-def answer_reply(entry: Entry, lang: str, matcher: Matcher, *, vote: str | None = None) -> Reply:
+def answer_reply(entry: Entry, lang: str, matcher: Matcher) -> Reply:
     """The entry's answer, its footer, 👍/👎 and its related entries as follow-ups."""
     code, translation = entry.translation(lang)
     blocks = [translation.answer]
@@ -97,8 +98,7 @@ def answer_reply(entry: Entry, lang: str, matcher: Matcher, *, vote: str | None 
             _("This answer is only available in {language}.").format(
                 language=language_name(code, lang))) + "</i>")
     blocks.append(footer(entry, lang))
-    votes = [Action(ActionKind.VOTE, VOTE_LABELS[v] + (CHOSEN_MARK if v == vote else ""),
-                    entry.id, v) for v in VOTE_LABELS]
+    votes = [Action(ActionKind.VOTE, label, entry.id, v) for v, label in VOTE_LABELS.items()]
     related = [r for r in (matcher.get(i) for i in entry.related) if r is not None]
     actions = votes + _entry_actions(related, lang)
     return Reply("\n\n".join(blocks), tuple(actions), entry.id, Decision.ANSWER)

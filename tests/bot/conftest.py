@@ -183,8 +183,11 @@ def chat(tg: FakeTelegram, bot: Bot, dp: Dispatcher) -> ChatFactory:
     return start
 
 
+EntryAdder = Callable[..., Awaitable[list[Entry]]]
+
+
 @pytest.fixture
-def add_entries(services: Services) -> Callable[..., Awaitable[list[Entry]]]:
+def add_entries(services: Services) -> EntryAdder:
     """Publish test entries through the store (as staff would) and reload the snapshot."""
     async def add(*entries: Entry, category: Category | None = None) -> list[Entry]:
         if category is not None:

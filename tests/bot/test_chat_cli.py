@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,11 @@ from faq.store import FaqStore
 from infomigra.redis_server import EmbeddedRedis
 from tests.bot.conftest import make_entry
 
+CliRunner = Callable[..., subprocess.CompletedProcess[str]]
+
 
 @pytest.fixture
-def run_cli(redis_server: EmbeddedRedis, redis: Redis, tmp_path: Path):
+def run_cli(redis_server: EmbeddedRedis, redis: Redis, tmp_path: Path) -> CliRunner:
     env = {**os.environ, "REDIS_URL": redis_server.url,
            "INFOMIGRA_DATA_DIR": str(tmp_path / "var"), "INFOMIGRA_LOG_LEVEL": "WARNING"}
     env.pop("BOT_TOKEN", None)
@@ -31,7 +34,7 @@ def run_cli(redis_server: EmbeddedRedis, redis: Redis, tmp_path: Path):
     return run
 
 
-def test_chat_answers_a_piped_question_with_sources_and_date(run_cli) -> None:
+def test_chat_answers_a_piped_question_with_sources_and_date(run_cli: CliRunner) -> None:
     out = run_cli("chat", stdin="¿Cómo saco mi pasaporte guatemalteco por primera vez?\n")
     assert out.returncode == 0, out.stderr
     assert "pasaporte" in out.stdout
@@ -41,7 +44,7 @@ def test_chat_answers_a_piped_question_with_sources_and_date(run_cli) -> None:
     assert "  1. " in out.stdout  # related entries, numbered
 
 
-def test_chat_did_you_mean_then_choose_by_number_then_quit(run_cli) -> None:
+def test_chat_did_you_mean_then_choose_by_number_then_quit(run_cli: CliRunner) -> None:
     out = run_cli("chat", "--lang", "en",
                   stdin="best pepian recipe\n1\n2\n/quit\nnever read\n")
     assert out.returncode == 0, out.stderr
@@ -52,7 +55,7 @@ def test_chat_did_you_mean_then_choose_by_number_then_quit(run_cli) -> None:
     assert "never read" not in out.stdout
 
 
-async def test_chat_suggestions_are_numbered_choices(run_cli, redis: Redis,
+async def test_chat_suggestions_are_numbered_choices(run_cli: CliRunner, redis: Redis,
                                                      content: Content) -> None:
     store = FaqStore(redis)
     await store.seed(content.entries, content.categories)
@@ -68,7 +71,7 @@ async def test_chat_suggestions_are_numbered_choices(run_cli, redis: Redis,
     assert f"Respuesta de prueba para {chosen}" in out.stdout
 
 
-def test_chat_does_not_count_staff_checks(run_cli, redis_server) -> None:
+def test_chat_does_not_count_staff_checks(run_cli: CliRunner, redis_server: EmbeddedRedis) -> None:
     run_cli("chat", stdin="receta de pepián\n")
     client = sync_redis.Redis.from_url(redis_server.url)
     try:
@@ -77,7 +80,7 @@ def test_chat_does_not_count_staff_checks(run_cli, redis_server) -> None:
         client.close()
 
 
-def test_bot_without_a_token_says_how_and_exits_2(run_cli) -> None:
+def test_bot_without_a_token_says_how_and_exits_2(run_cli: CliRunner) -> None:
     out = run_cli("bot")
     assert out.returncode == 2
     assert "BOT_TOKEN is not set" in out.stderr and "@BotFather" in out.stderr

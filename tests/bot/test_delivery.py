@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from infomigra.runtime import Services
-from tests.bot.conftest import MARIA, ChatFactory, buttons, make_entry, sent
+from tests.bot.conftest import MARIA, ChatFactory, EntryAdder, buttons, make_entry, sent
 
 PARAGRAPHS = [f"<b>Paso {i}.</b> " + ("Lleve su documento original y una copia a la oficina. "
                                       * 6).strip() + f" <i>(nota {i})</i>"
@@ -11,7 +11,7 @@ PARAGRAPHS = [f"<b>Paso {i}.</b> " + ("Lleve su documento original y una copia a
 
 
 async def test_a_long_answer_arrives_in_parts_under_the_limit(
-        chat: ChatFactory, services: Services, add_entries) -> None:
+        chat: ChatFactory, services: Services, add_entries: EntryAdder) -> None:
     answer = "\n\n".join(PARAGRAPHS)
     assert 3900 < len(answer) <= 4000  # the most an answer may be; the footer comes on top
     entry = make_entry("tramite-largo", es="¿Cuáles son todos los pasos del trámite zorblax?",

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from faq.models import Entry
 from infomigra.runtime import Services
 from tests.bot.conftest import JOHN, MARIA, PASSPORT_EN, PASSPORT_ES, ChatFactory, only_sent, sent
 
@@ -23,7 +24,7 @@ async def following(services: Services) -> AsyncIterator[None]:
         await task
 
 
-async def save_and_wait(services: Services, entry) -> None:
+async def save_and_wait(services: Services, entry: Entry) -> None:
     waiter = asyncio.create_task(services.live.wait_for_change())
     await asyncio.sleep(0)
     current = await services.store.get(entry.id)

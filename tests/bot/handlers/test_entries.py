@@ -7,6 +7,7 @@ from tests.bot.conftest import (
     JOHN,
     MARIA,
     ChatFactory,
+    EntryAdder,
     buttons,
     callback_answers,
     inline_results,
@@ -19,7 +20,7 @@ LONG_ID = "como-tramitar-la-constancia-de-antecedentes-penales-desde-el-ext"  # 
 
 
 async def test_entries_with_64_character_ids_work_in_every_button(
-        chat: ChatFactory, add_entries) -> None:
+        chat: ChatFactory, add_entries: EntryAdder) -> None:
     assert len(LONG_ID) == 64
     await add_entries(
         make_entry(LONG_ID, es="¿Cómo saco la constancia zorblax de antecedentes?",
@@ -59,7 +60,7 @@ async def test_a_button_to_an_archived_entry_says_so(chat: ChatFactory,
 
 
 async def test_a_long_answer_shared_inline_is_cut_and_points_to_the_bot(
-        chat: ChatFactory, add_entries) -> None:
+        chat: ChatFactory, add_entries: EntryAdder) -> None:
     paragraph = "Lleve su documento original y una copia a la oficina. " * 7
     await add_entries(make_entry("tramite-zorblax-largo", es="¿Cuáles son los pasos zorblax?",
                                  answer_es="\n\n".join([paragraph.strip()] * 10), sources=5))

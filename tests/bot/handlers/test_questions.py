@@ -15,6 +15,7 @@ from tests.bot.conftest import (
     PASSPORT_EN,
     PASSPORT_ES,
     ChatFactory,
+    EntryAdder,
     button_rows,
     buttons,
     callback_answers,
@@ -33,7 +34,7 @@ async def day_totals(services: Services) -> dict[str, int]:
 
 
 @pytest.fixture
-async def zorblax(add_entries) -> None:
+async def zorblax(add_entries: EntryAdder) -> None:
     """Three entries a question can match equally well: a did-you-mean, whatever the tuning."""
     await add_entries(*[
         make_entry(f"zorblax-{side}", category="pruebas",
@@ -178,3 +179,12 @@ async def test_unknown_commands_point_to_help(chat: ChatFactory) -> None:
     message = only_sent(await chat(JOHN).send("/weather"))
     assert message["text"] == "I do not know that command. Send /help to see what I can do."
     assert sent(await chat(MARIA).send("/clima"))[0]["text"].startswith("No conozco ese comando")
+
+
+async def test_an_entry_without_an_english_text_is_answered_in_spanish_and_says_so(
+        chat: ChatFactory, add_entries: EntryAdder) -> None:
+    await add_entries(make_entry("solo-espanol", es="¿Dónde queda la oficina zorblax de Xela?"))
+    message = only_sent(await chat(JOHN).send("¿Dónde queda la oficina zorblax de Xela?"))
+    assert message["text"].startswith("<i>This answer is only available in Spanish.</i>")
+    assert "Respuesta de prueba para" in message["text"]
+    assert "Reviewed on March 5, 2026" in message["text"]

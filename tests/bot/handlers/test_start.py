@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from aiogram import Bot, Dispatcher
+
+from infomigra.runtime import Services
 from tests.bot.conftest import JOHN, MARIA, PIERRE, ChatFactory, buttons, only_sent, sent
-from tests.bot.fake_telegram import TgUser
+from tests.bot.fake_telegram import FakeTelegram, TgUser
 
 
 async def test_start_greets_in_spanish_for_es_419(chat: ChatFactory) -> None:
@@ -29,7 +32,7 @@ async def test_unknown_or_missing_language_falls_back_to_spanish(chat: ChatFacto
     assert "¡Hola!" in only_sent(await chat(nameless).send("/start"))["text"]
 
 
-async def test_deep_link_opens_the_entry(chat: ChatFactory, services) -> None:
+async def test_deep_link_opens_the_entry(chat: ChatFactory, services: Services) -> None:
     entry = services.live.entry("passport-application")
     message = only_sent(await chat(MARIA).send("/start faq_passport-application"))
     assert message["text"].startswith(entry.translations["es"].answer)
@@ -48,7 +51,8 @@ async def test_deep_link_to_an_unknown_entry_falls_back_to_the_greeting(
     assert "¡Hola! Soy InfoMigra." in sent(calls)[0]["text"]
 
 
-async def test_start_sets_the_command_menu_in_each_language(tg, bot, dp) -> None:
+async def test_start_sets_the_command_menu_in_each_language(
+        tg: FakeTelegram, bot: Bot, dp: Dispatcher) -> None:
     await dp.emit_startup(bot=bot, **dp.workflow_data)
     menus = {c.params.get("language_code"): c.params["commands"]
              for c in tg.calls if c.method == "setMyCommands"}

@@ -8,6 +8,8 @@ from tests.bot.conftest import (
     JOHN,
     MARIA,
     ChatFactory,
+    DispatcherFactory,
+    EntryAdder,
     buttons,
     edits,
     make_entry,
@@ -17,7 +19,7 @@ from tests.bot.conftest import (
 MANY = Category(id="muchas-preguntas", names={"es": "Muchas preguntas", "en": "Many questions"})
 
 
-async def add_many(add_entries, count: int = 11) -> None:
+async def add_many(add_entries: EntryAdder, count: int = 11) -> None:
     await add_entries(*[
         make_entry(f"pregunta-{i:02d}", category=MANY.id,
                    es=f"Pregunta de prueba número {i:02d}", en=f"Test question number {i:02d}")
@@ -51,7 +53,7 @@ async def test_topics_then_entries_then_the_answer_and_back_in_english(
 
 
 async def test_temas_paginates_a_topic_with_more_than_eight_entries(
-        chat: ChatFactory, add_entries) -> None:
+        chat: ChatFactory, add_entries: EntryAdder) -> None:
     await add_many(add_entries)
     maria = chat(MARIA)
     menu = only_sent(await maria.send("/temas"))
@@ -78,7 +80,8 @@ async def test_temas_paginates_a_topic_with_more_than_eight_entries(
     assert "Página 1 de 2" in previous["text"]
 
 
-async def test_exactly_eight_entries_fit_on_one_page(chat: ChatFactory, add_entries) -> None:
+async def test_exactly_eight_entries_fit_on_one_page(chat: ChatFactory,
+                                                     add_entries: EntryAdder) -> None:
     await add_many(add_entries, count=8)
     maria = chat(MARIA)
     page = edits(await maria.tap(only_sent(await maria.send("/temas")), "Muchas preguntas"))[0]
@@ -86,8 +89,8 @@ async def test_exactly_eight_entries_fit_on_one_page(chat: ChatFactory, add_entr
     assert len([x for x in buttons(page) if x.startswith("Pregunta")]) == 8
 
 
-async def test_page_size_comes_from_the_config(chat: ChatFactory, add_entries,
-                                               make_dispatcher) -> None:
+async def test_page_size_comes_from_the_config(chat: ChatFactory, add_entries: EntryAdder,
+                                               make_dispatcher: DispatcherFactory) -> None:
     await add_many(add_entries, count=5)
     john = chat(JOHN, dispatcher=make_dispatcher(page_size=2))
     page = edits(await john.tap(only_sent(await john.send("/topics")), "Many questions"))[0]
