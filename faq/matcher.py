@@ -249,7 +249,7 @@ class Matcher:
                                 weights=np.concatenate([p.tf for p in lists]),
                                 minlength=len(self.entries))
             ids = np.nonzero(dense)[0].astype(np.int32)
-            postings = _Postings(ids, dense[ids])
+            postings = _Postings(ids, dense[ids].astype(np.float64))
         return _Slot(word, frozenset(forms), self._idf(len(postings.entries)) * penalty,
                      postings)
 
@@ -271,8 +271,8 @@ class Matcher:
             tf = slot.postings.tf
             evidence[slot.postings.entries] += slot.weight * tf / (tf + opts.tf_saturation)
         size = min(opts.candidate_pool, n)
-        pool = np.argpartition(-evidence, size - 1)[:size] if size < n else np.arange(n)
-        pool = [int(i) for i in pool if evidence[i] > 0]
+        top = np.argpartition(-evidence, size - 1)[:size] if size < n else np.arange(n)
+        pool = [int(i) for i in top if evidence[i] > 0]
         weights = {t: s.weight for s in known for t in s.forms}
         query_text = " ".join(sorted(set(words)))
         scored = [

@@ -13,9 +13,14 @@ from typing import Any, TypeVar
 import yaml
 
 from faq.evaluation import evaluate, format_report, parse_items
-from faq.loader import ContentError, check_references, parse_entries
-from faq.models import Entry
-from faq.store import VersionConflict
+from faq.exchange import (
+    ExchangeError,
+    entries_from_yaml,
+    entries_to_yaml,
+    plan_import,
+    reference_problems,
+)
+from faq.store import EntryNotFound, VersionConflict
 from infomigra.runtime import Services, open_services
 from infomigra.settings import Settings
 
@@ -109,11 +114,6 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
 
 # -- export / import ---------------------------------------------------------------------------
 
-def entries_to_yaml(entries: list[Entry]) -> str:
-    data = {"entries": [e.content() for e in entries]}
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
-
-
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     async def work(services: Services) -> int:
         entries = await services.store.list_entries()
@@ -128,44 +128,28 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return with_services(settings, work)
 
 
-def plan_import(current: dict[str, Entry], incoming: list[Entry]) -> list[tuple[str, str]]:
-    """What an import would do: (entry id, 'add' | 'update' | 'unchanged')."""
-    plan = []
-    for entry in incoming:
-        existing = current.get(entry.id)
-        if existing is None:
-            plan.append((entry.id, "add"))
-        elif existing.content() != entry.content():
-            plan.append((entry.id, "update"))
-        else:
-            plan.append((entry.id, "unchanged"))
-    return plan
-
-
-def read_import_file(path: Path) -> list[Entry]:
-    try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ContentError(f"{path.name}: not valid YAML: {exc}") from exc
-    raw = data.get("entries") if isinstance(data, dict) else data
-    return parse_entries(raw, path.name)
-
-
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Validate the whole file against the live FAQ, then write every change in one step."""
     path = Path(args.file)
     try:
-        incoming = read_import_file(path)
-    except (OSError, ContentError) as exc:
+        incoming = entries_from_yaml(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        print(f"infomigra import: cannot read {path}: {exc}", file=sys.stderr)
+        return 1
+    except ExchangeError as exc:
         print(f"infomigra import: nothing written.\n{exc}", file=sys.stderr)
         return 1
 
     async def work(services: Services) -> int:
         current = {e.id: e for e in await services.store.list_entries()}
-        try:
-            check_references([*[e for i, e in current.items()
-                                if i not in {n.id for n in incoming}], *incoming], path.name)
-        except ContentError as exc:
-            print(f"infomigra import: nothing written.\n{exc}", file=sys.stderr)
+        categories = {c.id for c in await services.store.categories()}
+        problems = reference_problems(
+            incoming, known_ids=set(current) | {e.id for e in incoming},
+            categories=categories, languages=settings.languages,
+            where={e.id: f"{path.name}: entry {e.id}" for e in incoming})
+        if problems:
+            print("infomigra import: nothing written.\n" + "\n".join(map(str, problems)),
+                  file=sys.stderr)
             return 1
         plan = plan_import(current, incoming)
         for entry_id, action in plan:
@@ -175,20 +159,16 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             print("dry run: nothing written")
             return 0
         by_id = {e.id: e for e in incoming}
-        written = 0
-        for entry_id, action in plan:
-            if action == "unchanged":
-                continue
-            expected = current[entry_id].version if entry_id in current else 0
-            try:
-                await services.store.save(by_id[entry_id], expected_version=expected,
-                                          actor=f"cli:import:{path.name}", action="import")
-                written += 1
-            except VersionConflict as exc:
-                print(f"infomigra import: {exc}; stopped after {written} entries",
-                      file=sys.stderr)
-                return 1
-        print(f"imported {written} entries")
+        changes = [(by_id[i], current[i].version if i in current else 0)
+                   for i, action in plan if action != "unchanged"]
+        try:
+            await services.store.save_many(changes, actor=f"cli:import:{path.name}",
+                                           action="import")
+        except (VersionConflict, EntryNotFound) as exc:
+            print(f"infomigra import: nothing written: {exc} (someone saved meanwhile; "
+                  "run it again)", file=sys.stderr)
+            return 1
+        print(f"imported {len(changes)} entries")
         return 0
 
     return with_services(settings, work)
