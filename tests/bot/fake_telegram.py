@@ -109,6 +109,7 @@ class FakeTelegram:
         self._open_inline: set[str] = set()
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
+        self._closing = False
 
     # -- server ----------------------------------------------------------------------------
 
@@ -124,6 +125,8 @@ class FakeTelegram:
         self.url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
+        self._closing = True  # release long polls still waiting, so shutdown is immediate
+        await self._notify()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -230,7 +233,7 @@ class FakeTelegram:
 
         async def ready() -> None:
             async with self._changed:
-                while not self._pending:
+                while not self._pending and not self._closing:
                     await self._changed.wait()
 
         try:

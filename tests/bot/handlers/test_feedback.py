@@ -40,7 +40,7 @@ async def test_vote_once_change_it_and_never_count_twice(
     assert await votes(services, "passport-application") == (1, 0, 1, 0)
 
     calls = await maria.tap(answer, "👎")
-    assert callback_answers(calls)[0]["text"] == "Calificación cambiada."
+    assert callback_answers(calls)[0]["text"] == "Listo, cambié su calificación."
     assert buttons(edits(calls)[0])[:2] == ["👍", "👎 ✓"]
     assert await votes(services, "passport-application") == (0, 1, 0, 1)
 
