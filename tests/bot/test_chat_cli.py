@@ -1,8 +1,10 @@
-"""``infomigra chat`` and ``infomigra bot`` as staff run them: real subprocesses."""
+"""``infomigra chat`` and ``infomigra bot`` as staff and operators run them: real processes."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -15,7 +17,8 @@ from redis.asyncio import Redis
 from faq.loader import Content
 from faq.store import FaqStore
 from infomigra.redis_server import EmbeddedRedis
-from tests.bot.conftest import make_entry
+from tests.bot.conftest import MARIA, TOKEN, make_entry
+from tests.bot.fake_telegram import FakeTelegram
 
 CliRunner = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -88,3 +91,22 @@ def test_bot_without_a_token_says_how_and_exits_2(run_cli: CliRunner) -> None:
     assert bad.returncode == 2 and "does not look like a Telegram bot token" in bad.stderr
     webhook = run_cli("bot", "--webhook", BOT_TOKEN="123:abc")
     assert webhook.returncode == 2 and "INFOMIGRA_WEBHOOK_URL" in webhook.stderr
+
+
+async def test_the_bot_command_polls_answers_and_stops_on_sigterm(
+        tg: FakeTelegram, redis_server: EmbeddedRedis, redis: Redis, tmp_path: Path) -> None:
+    env = {**os.environ, "REDIS_URL": redis_server.url, "BOT_TOKEN": TOKEN,
+           "TELEGRAM_API_URL": tg.url, "INFOMIGRA_DATA_DIR": str(tmp_path / "var"),
+           "INFOMIGRA_LOG_LEVEL": "WARNING"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "infomigra.cli", "bot", env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        await tg.wait_for(lambda c: c.method == "deleteWebhook", timeout=60)
+        await tg.push(tg.update("message", tg.user_message(MARIA, "/start")))
+        greeting = await tg.wait_for(lambda c: c.method == "sendMessage", timeout=30)
+        assert "¡Hola! Soy InfoMigra." in greeting.params["text"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, stderr.decode()
