@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from faq.keys import Keys
 from faq.live import LiveMatcher
@@ -46,9 +46,13 @@ class Services:
         return self.store.keys
 
 
-def redis_client(url: str) -> Redis:
-    return Redis.from_url(url, decode_responses=True, health_check_interval=30,
-                          socket_connect_timeout=5)
+def redis_client(url: str, max_connections: int = 64) -> Redis:
+    """A client whose pool makes a burst of updates wait for a connection instead of failing
+    ("Too many connections") when more handlers run at once than the pool holds."""
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=max_connections, timeout=10, decode_responses=True,
+        health_check_interval=30, socket_connect_timeout=5)
+    return Redis.from_pool(pool)
 
 
 @contextlib.contextmanager
