@@ -7,18 +7,16 @@ import asyncio
 import contextlib
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiogram.utils.token import TokenValidationError, validate_token
-
-from bot.answering import Answering
-from bot.catalog import TopicCatalog
-from bot.guard import RedisGuard
-from bot.i18n import build_i18n
-from infomigra.bot_runner import BotNotConfigured, bot_config, run_bot, webhook_address
-from infomigra.chat import ChatSession, converse
 from infomigra.runtime import Services, open_services
 from infomigra.settings import Settings
+
+if TYPE_CHECKING:
+    from infomigra.chat import ChatSession
+
+# aiogram and the bot are imported inside the commands: building aiogram's Telegram types takes
+# seconds, which every other subcommand (`keys`, `match`, `export`...) should not pay.
 
 NO_TOKEN = """infomigra bot: BOT_TOKEN is not set, so there is no bot to run.
 Create a bot with @BotFather in Telegram, then run for example:
@@ -27,6 +25,10 @@ Create a bot with @BotFather in Telegram, then run for example:
 
 
 def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
+    from aiogram.utils.token import TokenValidationError, validate_token
+
+    from infomigra.bot_runner import BotNotConfigured, run_bot, webhook_address
+
     token = settings.bot_token.get_secret_value().strip() if settings.bot_token else ""
     if not token:
         print(NO_TOKEN, file=sys.stderr)
@@ -71,6 +73,8 @@ def _run_until_signal(work: Any) -> None:
 
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    from infomigra.chat import converse
+
     lang = args.lang if args.lang in settings.languages else settings.default_language
 
     async def main() -> None:
@@ -83,6 +87,13 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def chat_session(services: Services, lang: str) -> ChatSession:
+    from bot.answering import Answering
+    from bot.catalog import TopicCatalog
+    from bot.guard import RedisGuard
+    from bot.i18n import build_i18n
+    from infomigra.bot_runner import bot_config
+    from infomigra.chat import ChatSession
+
     config = bot_config(services)
     guard = RedisGuard()
     answering = Answering(services.live, services.stats, guard, config)
