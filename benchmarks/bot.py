@@ -1,0 +1,132 @@
+"""Bot throughput: updates per second through ``Dispatcher.feed_update``.
+
+The real dispatcher (middlewares, routers, matcher, stats and per-user writes on a real embedded
+Redis) against a bare echo handler in the same run, both sending their reply through a session
+that answers Telegram's methods locally: the ratio is what the bot's own work costs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import tempfile
+import time
+from collections.abc import AsyncGenerator
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.base import BaseSession
+from aiogram.enums import ParseMode
+from aiogram.methods import SendMessage, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import Message, Update
+
+from benchmarks.matching import questions
+from bot.factory import create_dispatcher
+from infomigra.bot_runner import bot_config
+from infomigra.redis_server import EmbeddedRedis
+from infomigra.runtime import build_services, redis_client
+from infomigra.settings import Settings
+
+UPDATES = 1500
+CONCURRENCY = 20
+USERS = 300
+TOKEN = "123456:BENCHMARK-TOKEN-not-a-real-one"
+
+
+class LocalSession(BaseSession):
+    """Answers every Bot API call in-process: Telegram is outside what is measured."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+        self._ids = itertools.count(1000)
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType],
+                           timeout: int | None = None) -> TelegramType:
+        self.calls += 1
+        if isinstance(method, SendMessage):
+            return Message.model_validate({  # type: ignore[return-value]
+                "message_id": next(self._ids), "date": int(time.time()),
+                "chat": {"id": method.chat_id, "type": "private"},
+                "from": {"id": 1, "is_bot": True, "first_name": "InfoMigra"},
+                "text": method.text})
+        return True  # type: ignore[return-value]
+
+    async def stream_content(self, url: str, headers: dict[str, Any] | None = None,
+                             timeout: int = 30, chunk_size: int = 65536,
+                             raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:
+        yield b""
+
+    async def close(self) -> None:
+        return None
+
+
+def update(n: int, text: str) -> Update:
+    user = 10_000 + n % USERS
+    return Update.model_validate({"update_id": n, "message": {
+        "message_id": n, "date": int(time.time()), "text": text,
+        "chat": {"id": user, "type": "private"},
+        "from": {"id": user, "is_bot": False, "first_name": "Test", "language_code": "es"}}})
+
+
+def echo_dispatcher() -> Dispatcher:
+    router = Router()
+
+    @router.message()
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "")
+
+    dp = Dispatcher()
+    dp.include_router(router)
+    return dp
+
+
+async def throughput(dp: Dispatcher, bot: Bot, texts: list[str]) -> float:
+    updates = [update(n, texts[n % len(texts)]) for n in range(UPDATES)]
+    queue: asyncio.Queue[Update] = asyncio.Queue()
+    for u in updates:
+        queue.put_nowait(u)
+
+    async def worker() -> None:
+        while not queue.empty():
+            await dp.feed_update(bot, queue.get_nowait())
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    return UPDATES / (time.perf_counter() - start)
+
+
+async def run() -> tuple[float, float, int]:
+    texts = questions()
+    with tempfile.TemporaryDirectory(prefix="im-bench-bot-") as tmp, \
+            EmbeddedRedis(Path(tmp) / "redis") as server:
+        settings = Settings(data_dir=Path(tmp) / "var", redis_url=server.url,
+                            user_hash_secret="bench", rate_limit_per_minute=1000,
+                            _env_file=None)  # type: ignore[call-arg]
+        redis = redis_client(server.url)
+        services = build_services(settings, redis)
+        await services.store.seed(services.content.entries, services.content.categories)
+        await services.live.refresh()
+        session = LocalSession()
+        bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+        real = create_dispatcher(store=services.store, live=services.live, stats=services.stats,
+                                 config=bot_config(services))
+        await throughput(real, bot, texts[:20])  # warm up caches and the Lua scripts
+        echo_rate = await throughput(echo_dispatcher(), bot, texts)
+        real_rate = await throughput(real, bot, texts)
+        stored = await redis.dbsize()
+        await redis.aclose()
+    return real_rate, echo_rate, int(stored)
+
+
+def main() -> None:
+    print(f"== bot: updates/s through Dispatcher.feed_update ({UPDATES} updates, {USERS} users, "
+          f"{CONCURRENCY} at a time; Telegram answered in-process) ==")
+    real, echo, keys = asyncio.run(run())
+    print(f"{'dispatcher':<34} {'updates/s':>10}")
+    print(f"{'bare echo handler':<34} {echo:>10.0f}")
+    print(f"{'InfoMigra (match + stats + Redis)':<34} {real:>10.0f}")
+    print(f"ratio: {real / echo:.2f} (target >= 0.5); Redis keys afterwards: {keys}")
