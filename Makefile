@@ -34,7 +34,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy faq bot admin_api infomigra
+	$(BIN)/mypy faq bot admin_api infomigra benchmarks
 
 # The live store is evaluated (staff edits count); shipped changes to untouched entries go in first.
 eval: install

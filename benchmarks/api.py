@@ -85,7 +85,7 @@ async def measure(questions: int, tmp: Path) -> dict[str, float]:
         end = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
         clock = Clock(end)
         settings = Settings(data_dir=tmp / "var", redis_url=server.url,
-                            user_hash_secret="bench", _env_file=None)  # type: ignore[call-arg]
+                            user_hash_secret="bench", _env_file=None)
         redis = redis_client(server.url)
         services = build_services(settings, redis, clock=clock)
         start = time.perf_counter()

@@ -105,7 +105,7 @@ async def run() -> tuple[float, float, int]:
             EmbeddedRedis(Path(tmp) / "redis") as server:
         settings = Settings(data_dir=Path(tmp) / "var", redis_url=server.url,
                             user_hash_secret="bench", rate_limit_per_minute=1000,
-                            _env_file=None)  # type: ignore[call-arg]
+                            _env_file=None)
         redis = redis_client(server.url)
         services = build_services(settings, redis)
         await services.store.seed(services.content.entries, services.content.categories)
