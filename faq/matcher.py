@@ -23,6 +23,9 @@ from rapidfuzz import fuzz, process
 from faq.models import Entry, Status
 from faq.text import TextPipeline, stem, unique
 
+DENSE_MIN_ENTRIES = 512
+DENSE_FRACTION = 16  # a term in 1/16 of the entries or more gets a dense vector
+
 
 class Decision(StrEnum):
     ANSWER = "answer"
@@ -37,7 +40,7 @@ class MatcherOptions:
     answer_margin: float = 0.03
     """The best entry must lead the next by this much to be answered outright."""
     max_suggestions: int = 3
-    candidate_pool: int = 10
+    candidate_pool: int = 5
     fuzzy_word_cutoff: float = 84.0
     fuzzy_min_length: int = 4
     fuzzy_penalty: float = 0.85
@@ -97,8 +100,13 @@ class _Phrasing:
 
 @dataclass(frozen=True)
 class _Postings:
+    """Where a term occurs: entry indexes and tf/(tf+k) there, plus a dense copy for frequent
+    terms (adding a contiguous vector is far cheaper than scattering thousands of indexes)."""
+
     entries: npt.NDArray[np.int32]
     tf: npt.NDArray[np.float64]
+    saturated: npt.NDArray[np.float64]
+    dense: npt.NDArray[np.float64] | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +139,7 @@ class Matcher:
     _max_idf: float = 1.0
     _term_idf: dict[str, float] = field(default_factory=dict, repr=False)
     _by_id: dict[str, Entry] = field(default_factory=dict, repr=False)
+    _merged: dict[frozenset[str], _Postings] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -176,7 +185,8 @@ class Matcher:
                 raw[term][1].append(count)
             self._by_id[entry.id] = entry
         self._postings = {
-            term: _Postings(np.asarray(ids, dtype=np.int32), np.asarray(tfs, dtype=np.float64))
+            term: self._make_postings(np.asarray(ids, dtype=np.int32),
+                                      np.asarray(tfs, dtype=np.float64))
             for term, (ids, tfs) in raw.items()
         }
         self._max_idf = self._idf(1)
@@ -201,6 +211,22 @@ class Matcher:
             if len(word) >= self.options.fuzzy_min_length - 1:
                 buckets[(word[0], len(word))].append(word)
         self._fuzzy_buckets = dict(buckets)
+        # Words of the FAQ that stand for several terms get their merged list now, at build
+        # time, so a question made of known words does no merging at all.
+        for word in self._vocabulary:
+            forms = frozenset(self._forms(word))
+            if len(forms) > 1 and forms not in self._merged:
+                self._merged[forms] = self._merge(forms)
+
+    def _make_postings(self, ids: npt.NDArray[np.int32],
+                       tf: npt.NDArray[np.float64]) -> _Postings:
+        saturated = tf / (tf + self.options.tf_saturation)
+        n = len(self.entries)
+        dense = None
+        if n >= DENSE_MIN_ENTRIES and len(ids) * DENSE_FRACTION >= n:
+            dense = np.zeros(n, dtype=np.float64)
+            dense[ids] = saturated
+        return _Postings(ids, tf, saturated, dense)
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -241,17 +267,21 @@ class Matcher:
                 penalty = self.options.fuzzy_penalty
         if not forms:
             return _Slot(word, frozenset(), self._max_idf * self.options.unknown_word_weight)
+        key = frozenset(forms)
+        postings = self._merged.get(key) or self._merge(key)
+        return _Slot(word, key, self._idf(len(postings.entries)) * penalty, postings)
+
+    def _merge(self, forms: frozenset[str]) -> _Postings:
+        """One posting list for a word that stands for several terms (a Spanish and an English
+        stem): counted once per entry."""
         if len(forms) == 1:
-            postings = self._postings[next(iter(forms))]
-        else:  # e.g. a Spanish and an English stem: one word, counted once per entry
-            lists = [self._postings[f] for f in forms]
-            dense = np.bincount(np.concatenate([p.entries for p in lists]),
-                                weights=np.concatenate([p.tf for p in lists]),
-                                minlength=len(self.entries))
-            ids = np.nonzero(dense)[0].astype(np.int32)
-            postings = _Postings(ids, dense[ids].astype(np.float64))
-        return _Slot(word, frozenset(forms), self._idf(len(postings.entries)) * penalty,
-                     postings)
+            return self._postings[next(iter(forms))]
+        lists = [self._postings[f] for f in forms]
+        dense = np.bincount(np.concatenate([p.entries for p in lists]),
+                            weights=np.concatenate([p.tf for p in lists]),
+                            minlength=len(self.entries))
+        ids = np.nonzero(dense)[0].astype(np.int32)
+        return self._make_postings(ids, dense[ids].astype(np.float64))
 
     # -- matching --------------------------------------------------------------------------
 
@@ -267,9 +297,12 @@ class Matcher:
         opts = self.options
         evidence = np.zeros(n, dtype=np.float64)
         for slot in known:
-            assert slot.postings is not None
-            tf = slot.postings.tf
-            evidence[slot.postings.entries] += slot.weight * tf / (tf + opts.tf_saturation)
+            postings = slot.postings
+            assert postings is not None
+            if postings.dense is not None:
+                evidence += postings.dense * slot.weight
+            else:
+                evidence[postings.entries] += postings.saturated * slot.weight
         size = min(opts.candidate_pool, n)
         top = np.argpartition(-evidence, size - 1)[:size] if size < n else np.arange(n)
         pool = [int(i) for i in top if evidence[i] > 0]
@@ -291,13 +324,22 @@ class Matcher:
         contained in a long off-topic question explains little of it and scores low.
         """
         opts = self.options
-        got: dict[int, float] = defaultdict(float)
-        recalled: dict[int, float] = defaultdict(float)
+        got: dict[int, float] = {}
+        recalled: dict[int, float] = {}
         by_term = self._phrasings_by_term[idx]
+        term_idf = self._term_idf
         for term, weight in weights.items():
-            for position in by_term.get(term, ()):
-                got[position] += weight
-                recalled[position] += self._term_idf[term]
+            positions = by_term.get(term)
+            if not positions:
+                continue
+            idf = term_idf[term]
+            for position in positions:
+                if position in got:
+                    got[position] += weight
+                    recalled[position] += idf
+                else:
+                    got[position] = weight
+                    recalled[position] = idf
         phrasings = self._phrasings[idx]
         best_phrase = 0.0
         for position, matched_weight in got.items():

@@ -90,6 +90,7 @@ class TextPipeline:
     _phrases: dict[str, dict[tuple[str, ...], tuple[str, ...]]] = field(
         init=False, repr=False, compare=False)
     _longest: dict[str, int] = field(init=False, repr=False, compare=False)
+    _starts: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         phrases: dict[str, dict[tuple[str, ...], tuple[str, ...]]] = {}
@@ -104,14 +105,21 @@ class TextPipeline:
             longest[lang] = max((len(k) for k in table), default=0)
         object.__setattr__(self, "_phrases", phrases)
         object.__setattr__(self, "_longest", longest)
+        object.__setattr__(self, "_starts", {
+            lang: frozenset(key[0] for key in table) for lang, table in phrases.items()})
 
     def canonical_tokens(self, words: Sequence[str], lang: str) -> list[str]:
         """Replace lexicon variants by their canonical words, longest match first."""
         table = self._phrases.get(lang, {})
         longest = self._longest.get(lang, 0)
+        starts = self._starts.get(lang, frozenset())
         out: list[str] = []
         i = 0
         while i < len(words):
+            if words[i] not in starts:
+                out.append(words[i])
+                i += 1
+                continue
             for size in range(min(longest, len(words) - i), 0, -1):
                 replacement = table.get(tuple(words[i:i + size]))
                 if replacement is not None:

@@ -4,11 +4,11 @@ Telegram bot) through the store's pub/sub change notice, with no restart."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable
 
 import pytest
 
+from infomigra.api_runner import following_changes
 from infomigra.runtime import Services
 from tests.admin_api.conftest import Api
 from tests.admin_api.helpers import with_answer
@@ -37,13 +37,8 @@ async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
 @pytest.fixture
 async def following(services: Services) -> AsyncIterator[Services]:
     """The test side's LiveMatcher following the change notices, as a bot process does."""
-    task = await services.live.start()
-    try:
+    async with following_changes(services):
         yield services
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def test_a_put_reaches_the_live_matcher_of_another_process(
