@@ -26,20 +26,37 @@ DECISION_COUNTER = {Decision.ANSWER: "answered", Decision.SUGGEST: "suggested",
                     Decision.NONE: "unmatched"}
 MAX_STORED_QUESTION_CHARS = 1000
 
-# Stream ids carry the service clock's time (not the server's), so retention follows one clock;
-# Redis 6.2 (the embedded server) has no "<ms>-*" ids, hence the script.
-# KEYS: inbox  ARGV: ms, min_ms, then field/value pairs
-_INBOX_ADD = """
-local ms = tonumber(ARGV[1])
-local seq = 0
-local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-if last[1] then
-  local lms, lseq = string.match(last[1][1], '(%d+)-(%d+)')
-  if tonumber(lms) >= ms then ms = tonumber(lms); seq = tonumber(lseq) + 1 end
+# One script per question: the bot's hot path pays one round trip and one command, not a
+# pipeline of nine. Inbox stream ids carry the service clock's time (not the server's) so that
+# retention follows one clock; Redis 6.2 (the embedded server) has no "<ms>-*" ids.
+# KEYS: day hash, users HLL, entries zset, inbox stream
+# ARGV: lang, counter, ttl, user hash, answered entry id or "", then for the inbox (optional):
+#       ms, min_ms, text, candidates, at
+_RECORD_QUESTION = """
+local lang, counter, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
+redis.call('HINCRBY', KEYS[1], 'asked', 1)
+redis.call('HINCRBY', KEYS[1], 'asked:' .. lang, 1)
+redis.call('HINCRBY', KEYS[1], counter, 1)
+redis.call('HINCRBY', KEYS[1], counter .. ':' .. lang, 1)
+redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('PFADD', KEYS[2], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ttl)
+if ARGV[5] ~= '' then
+  redis.call('ZINCRBY', KEYS[3], 1, ARGV[5])
+  redis.call('EXPIRE', KEYS[3], ttl)
 end
-local args = {'XADD', KEYS[1], 'MINID', ARGV[2], string.format('%d-%d', ms, seq)}
-for i = 3, #ARGV do args[#args + 1] = ARGV[i] end
-return redis.call(unpack(args))
+if #ARGV >= 10 then
+  local ms = tonumber(ARGV[6])
+  local seq = 0
+  local last = redis.call('XREVRANGE', KEYS[4], '+', '-', 'COUNT', 1)
+  if last[1] then
+    local lms, lseq = string.match(last[1][1], '(%d+)-(%d+)')
+    if tonumber(lms) >= ms then ms = tonumber(lms); seq = tonumber(lseq) + 1 end
+  end
+  redis.call('XADD', KEYS[4], 'MINID', ARGV[7], string.format('%d-%d', ms, seq),
+             'text', ARGV[8], 'lang', lang, 'candidates', ARGV[9], 'at', ARGV[10])
+end
+return 1
 """
 
 
@@ -108,6 +125,7 @@ class Stats:
         self.keys = keys or Keys()
         self.clock = clock
         self.retention = timedelta(days=retention_days)
+        self._record = redis.register_script(_RECORD_QUESTION)
 
     def today(self) -> date:
         return self.clock().astimezone(self.tz).date()
@@ -117,37 +135,18 @@ class Stats:
     async def record_question(self, result: MatchResult, lang: str, user_hash: str, *,
                               store_text: bool = True) -> None:
         day = self.today()
-        day_key = self.keys.stats_day(day)
-        counter = DECISION_COUNTER[result.decision]
-        ttl = int(self.retention.total_seconds()) + 86400
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.hincrby(day_key, "asked", 1)
-        pipe.hincrby(day_key, f"asked:{lang}", 1)
-        pipe.hincrby(day_key, counter, 1)
-        pipe.hincrby(day_key, f"{counter}:{lang}", 1)
-        pipe.expire(day_key, ttl)
-        pipe.pfadd(self.keys.stats_users(day), user_hash)
-        pipe.expire(self.keys.stats_users(day), ttl)
-        if result.decision is Decision.ANSWER and result.best is not None:
-            pipe.zincrby(self.keys.stats_entries(day), 1, result.best.entry_id)
-            pipe.expire(self.keys.stats_entries(day), ttl)
+        answered = (result.best.entry_id if result.decision is Decision.ANSWER and result.best
+                    else "")
+        args: list[Any] = [lang, DECISION_COUNTER[result.decision],
+                           int(self.retention.total_seconds()) + 86400, user_hash, answered]
         if result.decision is Decision.NONE and store_text:
-            self._add_to_inbox(pipe, result, lang)
-        await pipe.execute()
-
-    def _add_to_inbox(self, pipe: Any, result: MatchResult, lang: str) -> None:
-        now = self.clock()
-        oldest_ms = int((now - self.retention).timestamp() * 1000)
-        fields = {
-            "text": redact(result.query[:MAX_STORED_QUESTION_CHARS]),
-            "lang": lang,
-            "candidates": json.dumps([c.as_dict() for c in result.candidates]),
-            "at": now.isoformat(),
-        }
-        args: list[Any] = [int(now.timestamp() * 1000), oldest_ms]
-        for name, value in fields.items():
-            args.extend((name, value))
-        pipe.eval(_INBOX_ADD, 1, self.keys.inbox, *args)
+            now = self.clock()
+            args += [int(now.timestamp() * 1000),
+                     int((now - self.retention).timestamp() * 1000),
+                     redact(result.query[:MAX_STORED_QUESTION_CHARS]),
+                     json.dumps([c.as_dict() for c in result.candidates]), now.isoformat()]
+        await self._record(keys=[self.keys.stats_day(day), self.keys.stats_users(day),
+                                 self.keys.stats_entries(day), self.keys.inbox], args=args)
 
     async def record_feedback(self, entry_id: str, vote: str, previous: str | None) -> None:
         """Count a 👍/👎; a changed vote moves one count, it never adds a second."""
