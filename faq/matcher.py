@@ -106,7 +106,7 @@ class _Postings:
     entries: npt.NDArray[np.int32]
     tf: npt.NDArray[np.float64]
     saturated: npt.NDArray[np.float64]
-    dense: npt.NDArray[np.float64] | None = None
+    dense: npt.NDArray[np.float32] | None = None
 
 
 @dataclass(frozen=True)
@@ -224,7 +224,7 @@ class Matcher:
         n = len(self.entries)
         dense = None
         if n >= DENSE_MIN_ENTRIES and len(ids) * DENSE_FRACTION >= n:
-            dense = np.zeros(n, dtype=np.float64)
+            dense = np.zeros(n, dtype=np.float32)
             dense[ids] = saturated
         return _Postings(ids, tf, saturated, dense)
 
@@ -295,14 +295,14 @@ class Matcher:
         if not n or total <= 0 or not known:
             return MatchResult(text, Decision.NONE, ())
         opts = self.options
-        evidence = np.zeros(n, dtype=np.float64)
+        evidence = np.zeros(n, dtype=np.float32)
         for slot in known:
             postings = slot.postings
             assert postings is not None
             if postings.dense is not None:
-                evidence += postings.dense * slot.weight
+                evidence += postings.dense * np.float32(slot.weight)
             else:
-                evidence[postings.entries] += postings.saturated * slot.weight
+                evidence[postings.entries] += (postings.saturated * slot.weight).astype(np.float32)
         size = min(opts.candidate_pool, n)
         top = np.argpartition(-evidence, size - 1)[:size] if size < n else np.arange(n)
         pool = [int(i) for i in top if evidence[i] > 0]
