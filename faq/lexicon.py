@@ -43,6 +43,3 @@ class Lexicon(BaseModel):
 
     def languages(self) -> list[str]:
         return list(self.groups)
-
-    def group_count(self, lang: str) -> int:
-        return len(self.groups.get(lang, []))

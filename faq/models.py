@@ -6,7 +6,6 @@ mistakes with the same messages.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -147,6 +146,3 @@ class Entry(BaseModel):
         return self.model_copy(
             update={"version": version, "updated_at": updated_at, "updated_by": updated_by})
 
-
-def is_slug(value: str) -> bool:
-    return re.fullmatch(SLUG_RE, value) is not None
