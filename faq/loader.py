@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from faq.exchange import validation_problems
 from faq.lexicon import Lexicon, LexiconGroup
 from faq.models import Category, Entry
 
@@ -35,12 +36,8 @@ class Content:
 
 
 def describe_validation_error(exc: ValidationError, where: str) -> str:
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(entry)"
-        msg = err["msg"].removeprefix("Value error, ")
-        lines.append(f"{where}: field {loc}: {msg}")
-    return "\n".join(lines)
+    """The same plain, per-field messages the CLI import and the admin API give."""
+    return "\n".join(str(p) for p in validation_problems(exc, where))
 
 
 def parse_entries(raw_entries: Any, where: str) -> list[Entry]:
