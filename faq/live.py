@@ -43,20 +43,18 @@ class LiveMatcher:
         return self._matcher.get(entry_id)
 
     async def refresh(self) -> Matcher:
+        """Rebuild when the store's revision moved (every save bumps it); a reconnect that
+        finds nothing changed reads one counter, not the whole FAQ."""
         revision = await self.store.revision()
-        entries = await self.store.list_entries()
-        if revision == self._matcher.revision and len(self._matcher) and not self._changed_ids(
-                entries):
+        if revision == self._matcher.revision and len(self._matcher):
             return self._matcher
+        entries = await self.store.list_entries()
         matcher = await asyncio.to_thread(Matcher.build, entries, self.pipeline, self.options,
                                           revision)
         self._matcher = matcher
         self._changed.set()
         log.info("matcher rebuilt: %d published entries, revision %d", len(matcher), revision)
         return matcher
-
-    def _changed_ids(self, entries: list[Entry]) -> bool:
-        return any(self._matcher.get(e.id) != e for e in entries if e.status == "published")
 
     async def wait_for_change(self) -> None:
         """For tests and tools: returns after the next rebuild."""
