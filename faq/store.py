@@ -2,15 +2,17 @@
 
 Every save names the version it read. The check and the write happen inside one Lua script, so
 of twenty editors saving the same version at once exactly one wins and nothing of the others is
-written. The script also appends the history, the audit record, bumps the revision and publishes
-the change, so a bot process never sees an entry without its history or notice.
+written. The script also appends the history (trimmed to the last ``history_length``), the audit
+record (in the whole log and in the entry's own stream), the indexes the admin API pages through,
+bumps the revision and publishes the change, so a bot process never sees an entry without its
+history or notice, and a page never lists an entry under a category it has left.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from redis.asyncio import Redis
@@ -20,7 +22,11 @@ from faq.models import Category, Entry, Status
 
 Clock = Callable[[], datetime]
 SEED_ACTOR = "system:seed"
-AUDIT_MAXLEN = 100_000
+AUDIT_MAXLEN = 100_000  # the whole log, unchanged from before: bounds its memory
+ENTRY_AUDIT_MAXLEN = 1_000  # per entry: years of edits of one entry, a few hundred kB at most
+HISTORY_LENGTH = 50  # versions kept per entry (issue 14; the `history_length` setting)
+READ_CHUNK = 500  # keys per MGET/XRANGE: bounded replies, so Redis never blocks on one of MBs
+INDEX_VERSION = 1  # bump when ensure_indexes() must run again on existing data
 
 
 def utc_now() -> datetime:
@@ -45,49 +51,129 @@ class EntryNotFound(StoreError):
         self.entry_id = entry_id
 
 
-# KEYS: entry, history, ids, rev, audit   ARGV: id, expected, new_json, audit_json..., channel
+# One script saves one entry or a batch (an import), all or nothing: every expected version is
+# checked before the first write; then each entry, its history (trimmed), the id set, the indexes
+# the admin API pages through, the change log and the audit (global and per entry) are written,
+# and one change notice is published at the end.
+# KEYS: ids, rev, audit, changes, index_all, index_reviewed, then per entry:
+#       entry, history, entry_audit, r index keys to leave, a index keys to join
+# ARGV: n, channel, audit_maxlen, actor, at, action, history_length, entry_audit_maxlen,
+#       then per entry: id, expected, json, detail, reviewed_score, r, a
 _SAVE_SCRIPT = """
-local current = redis.call('GET', KEYS[1])
-local version = 0
-if current then version = tonumber(cjson.decode(current)['version']) end
-if version ~= tonumber(ARGV[2]) then return {0, version} end
-redis.call('SET', KEYS[1], ARGV[3])
-redis.call('LPUSH', KEYS[2], ARGV[3])
-redis.call('SADD', KEYS[3], ARGV[1])
-local rev = redis.call('INCR', KEYS[4])
-redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*',
-           'entry', ARGV[1], 'action', ARGV[4], 'version', tostring(version + 1),
-           'actor', ARGV[6], 'at', ARGV[7], 'rev', tostring(rev), 'detail', ARGV[9])
-redis.call('PUBLISH', ARGV[8], tostring(rev))
-return {1, rev}
-"""
-
-
-# All or nothing for a batch (imports): every expected version is checked before anything is
-# written. KEYS: ids, rev, audit, then entry and history per entry.
-# ARGV: n, channel, maxlen, actor, at, action, then id, expected, json, detail per entry.
-_SAVE_MANY_SCRIPT = """
 local n = tonumber(ARGV[1])
+local k, a = 7, 9
 for i = 1, n do
-  local current = redis.call('GET', KEYS[2 + 2 * i])
+  local current = redis.call('GET', KEYS[k])
   local version = 0
   if current then version = tonumber(cjson.decode(current)['version']) end
-  if version ~= tonumber(ARGV[6 + 4 * (i - 1) + 2]) then return {0, i, version} end
+  if version ~= tonumber(ARGV[a + 1]) then return {0, i, version} end
+  k = k + 3 + tonumber(ARGV[a + 5]) + tonumber(ARGV[a + 6])
+  a = a + 7
 end
 local rev = 0
+k, a = 7, 9
 for i = 1, n do
-  local base = 6 + 4 * (i - 1)
-  redis.call('SET', KEYS[2 + 2 * i], ARGV[base + 3])
-  redis.call('LPUSH', KEYS[3 + 2 * i], ARGV[base + 3])
-  redis.call('SADD', KEYS[1], ARGV[base + 1])
+  local id = ARGV[a]
+  local leave, join = tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6])
+  redis.call('SET', KEYS[k], ARGV[a + 2])
+  redis.call('LPUSH', KEYS[k + 1], ARGV[a + 2])
+  redis.call('LTRIM', KEYS[k + 1], 0, tonumber(ARGV[7]) - 1)
+  redis.call('SADD', KEYS[1], id)
   rev = redis.call('INCR', KEYS[2])
-  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*',
-             'entry', ARGV[base + 1], 'action', ARGV[6],
-             'version', tostring(tonumber(ARGV[base + 2]) + 1),
-             'actor', ARGV[4], 'at', ARGV[5], 'rev', tostring(rev), 'detail', ARGV[base + 4])
+  redis.call('ZADD', KEYS[4], rev, id)
+  redis.call('ZADD', KEYS[5], 0, id)
+  redis.call('ZADD', KEYS[6], tonumber(ARGV[a + 4]), id)
+  for j = 1, leave do redis.call('ZREM', KEYS[k + 2 + j], id) end
+  for j = 1, join do redis.call('ZADD', KEYS[k + 2 + leave + j], 0, id) end
+  local fields = {'entry', id, 'action', ARGV[6], 'version', tostring(tonumber(ARGV[a + 1]) + 1),
+                  'actor', ARGV[4], 'at', ARGV[5], 'rev', tostring(rev), 'detail', ARGV[a + 3]}
+  local sid = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', unpack(fields))
+  redis.call('XADD', KEYS[k + 2], 'MAXLEN', '~', ARGV[8], sid, unpack(fields))
+  k = k + 3 + leave + join
+  a = a + 7
 end
 if n > 0 then redis.call('PUBLISH', ARGV[2], tostring(rev)) end
 return {1, 0, rev}
+"""
+
+# An audit record that changes no entry, in the global stream and (when it names an entry) in
+# that entry's stream. KEYS: audit, rev[, entry_audit]  ARGV: maxlen, entry_maxlen, field pairs
+_NOTE_SCRIPT = """
+local rev = redis.call('GET', KEYS[2]) or '0'
+local fields = {}
+for i = 3, #ARGV do fields[#fields + 1] = ARGV[i] end
+fields[#fields + 1] = 'rev'
+fields[#fields + 1] = tostring(rev)
+local sid = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
+if KEYS[3] then redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], sid, unpack(fields)) end
+return sid
+"""
+
+# One page of entry ids, ordered by id, from the indexes; never reads an entry.
+# KEYS: the index sets to intersect (at least one; all scores 0), then index_reviewed when
+#       ARGV[4] is not ''.  ARGV: number of sets, offset, limit (-1: all), reviewed below score
+# Returns {total, id...}.
+_PAGE_SCRIPT = """
+local n, offset, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local stop = -1
+if limit >= 0 then stop = offset + limit - 1 end
+if n == 1 and ARGV[4] == '' then
+  local page = redis.call('ZRANGE', KEYS[1], offset, stop)
+  table.insert(page, 1, redis.call('ZCARD', KEYS[1]))
+  return page
+end
+local args = {'ZINTER', n}
+for i = 1, n do args[#args + 1] = KEYS[i] end
+local ids
+if ARGV[4] == '' then
+  ids = redis.call(unpack(args))
+else
+  args[2] = n + 1
+  args[#args + 1] = KEYS[n + 1]
+  args[#args + 1] = 'WEIGHTS'
+  for i = 1, n do args[#args + 1] = 0 end
+  args[#args + 1] = 1
+  args[#args + 1] = 'WITHSCORES'
+  local scored = redis.call(unpack(args))
+  local below = tonumber(ARGV[4])
+  ids = {}
+  for i = 1, #scored, 2 do
+    if tonumber(scored[i + 1]) < below then ids[#ids + 1] = scored[i] end
+  end
+  table.sort(ids)
+end
+local page = {#ids}
+local last = #ids
+if limit >= 0 and offset + limit < last then last = offset + limit end
+for i = offset + 1, last do page[#page + 1] = ids[i] end
+return page
+"""
+
+# Copies audit records into an entry's stream, skipping those it already holds (a re-run of an
+# interrupted index build adds nothing twice). KEYS: entry_audit  ARGV: maxlen, then per record:
+# id, number of field values, field values
+_REPLAY_AUDIT_SCRIPT = """
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local last_ms, last_seq = -1, -1
+if last[1] then
+  local ms, seq = string.match(last[1][1], '(%d+)-(%d+)')
+  last_ms, last_seq = tonumber(ms), tonumber(seq)
+end
+local i, added = 2, 0
+while i <= #ARGV do
+  local sid, count = ARGV[i], tonumber(ARGV[i + 1])
+  local ms, seq = string.match(sid, '(%d+)-(%d+)')
+  ms, seq = tonumber(ms), tonumber(seq)
+  if ms > last_ms or (ms == last_ms and seq > last_seq) then
+    local fields = {}
+    for j = 1, count do fields[j] = ARGV[i + 1 + j] end
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], sid, unpack(fields))
+    last_ms, last_seq = ms, seq
+    added = added + 1
+  end
+  i = i + 2 + count
+end
+return added
 """
 
 @dataclass(frozen=True)
@@ -113,13 +199,38 @@ class SeedReport:
     kept: list[str]
 
 
+@dataclass(frozen=True)
+class EntryFilter:
+    """What a page of entries is restricted to; None: no restriction. ``reviewed_before``:
+    entries never reviewed, or last reviewed before that day (due for a review)."""
+
+    category: str | None = None
+    status: Status | None = None
+    language: str | None = None
+    reviewed_before: date | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of entries in id order, and how many entries match the filters in all."""
+
+    entries: list[Entry]
+    total: int
+
+
 class FaqStore:
-    def __init__(self, redis: Redis, keys: Keys | None = None, clock: Clock = utc_now) -> None:
+    def __init__(self, redis: Redis, keys: Keys | None = None, clock: Clock = utc_now, *,
+                 history_length: int = HISTORY_LENGTH) -> None:
+        if history_length < 1:
+            raise ValueError("history_length must keep at least the current version")
         self.redis = redis
         self.keys = keys or Keys()
         self.clock = clock
-        self._save = redis.register_script(_SAVE_SCRIPT)
-        self._save_many = redis.register_script(_SAVE_MANY_SCRIPT)
+        self.history_length = history_length
+        self._save_script = redis.register_script(_SAVE_SCRIPT)
+        self._note_script = redis.register_script(_NOTE_SCRIPT)
+        self._page_script = redis.register_script(_PAGE_SCRIPT)
+        self._replay_audit = redis.register_script(_REPLAY_AUDIT_SCRIPT)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -127,18 +238,75 @@ class FaqStore:
         raw = await self.redis.get(self.keys.entry(entry_id))
         return Entry.model_validate_json(raw) if raw else None
 
+    async def get_many(self, entry_ids: Sequence[str]) -> dict[str, Entry]:
+        """The stored entries among ``entry_ids`` (missing ones left out), by id."""
+        found: dict[str, Entry] = {}
+        ids = list(dict.fromkeys(entry_ids))
+        for start in range(0, len(ids), READ_CHUNK):
+            chunk = ids[start:start + READ_CHUNK]
+            raws = await self.redis.mget([self.keys.entry(i) for i in chunk])
+            for raw in raws:
+                if raw:
+                    entry = Entry.model_validate_json(raw)
+                    found[entry.id] = entry
+        return found
+
     async def list_entries(self) -> list[Entry]:
-        ids = sorted(await self.redis.smembers(self.keys.ids))
+        """Every entry, by id. O(FAQ): for the matcher snapshot and exports, not for pages."""
+        ids = sorted(_text(i) for i in await self.redis.smembers(self.keys.ids))
+        found = await self.get_many(ids)
+        return [found[i] for i in ids if i in found]
+
+    async def existing(self, entry_ids: Sequence[str]) -> set[str]:
+        """Which of ``entry_ids`` are stored entries (one SMISMEMBER, whatever the FAQ's size)."""
+        ids = list(dict.fromkeys(entry_ids))
         if not ids:
-            return []
-        raws = await self.redis.mget([self.keys.entry(_text(i)) for i in ids])
-        return [Entry.model_validate_json(r) for r in raws if r]
+            return set()
+        flags = await self.redis.smismember(self.keys.ids, ids)
+        return {i for i, present in zip(ids, flags, strict=True) if int(present)}
+
+    async def count(self) -> int:
+        return int(await self.redis.scard(self.keys.ids))
+
+    async def page(self, where: EntryFilter | None = None, *, offset: int = 0,
+                   limit: int | None = 50) -> tuple[list[str], int]:
+        """Ids of the entries matching every filter given, ordered by id, from ``offset``;
+        ``limit=None`` for all of them; and how many match in all. Read from the indexes the
+        save script keeps: the cost is the page's size (one filter) or the filtered sets'
+        sizes (several), never the entries themselves."""
+        where = where or EntryFilter()
+        sets = [key for key, wanted in (
+            (self.keys.index_category(where.category or ""), where.category),
+            (self.keys.index_status(where.status.value if where.status else ""), where.status),
+            (self.keys.index_language(where.language or ""), where.language))
+            if wanted is not None]
+        if not sets:
+            sets = [self.keys.index_all]
+        before = where.reviewed_before
+        keys = [*sets, self.keys.index_reviewed] if before else sets
+        below = str(before.toordinal()) if before else ""
+        result = await self._page_script(
+            keys=keys, args=[len(sets), offset, -1 if limit is None else limit, below])
+        return [_text(i) for i in result[1:]], int(result[0])
+
+    async def page_entries(self, where: EntryFilter | None = None, *, offset: int = 0,
+                           limit: int = 50) -> Page:
+        """``page`` with the entries themselves (one MGET of the page)."""
+        ids, total = await self.page(where, offset=offset, limit=limit)
+        found = await self.get_many(ids)
+        return Page([found[i] for i in ids if i in found], total)
 
     async def revision(self) -> int:
         return int(await self.redis.get(self.keys.rev) or 0)
 
+    async def changed_since(self, revision: int) -> list[str]:
+        """Ids of the entries saved after ``revision``, oldest change first."""
+        ids = await self.redis.zrangebyscore(self.keys.changes, f"({revision}", "+inf")
+        return [_text(i) for i in ids]
+
     async def history(self, entry_id: str) -> list[Entry]:
-        """Every accepted version of the entry, newest first (the current one included)."""
+        """The kept versions of the entry, newest first (the current one included); the save
+        script keeps the last ``history_length``."""
         raws = await self.redis.lrange(self.keys.history(entry_id), 0, -1)
         return [Entry.model_validate_json(r) for r in raws]
 
@@ -155,22 +323,20 @@ class FaqStore:
 
     async def audit(self, entry_id: str | None = None, since: datetime | None = None,
                     until: datetime | None = None, limit: int = 200) -> list[AuditRecord]:
+        """Newest first. With ``entry_id``, read from that entry's own stream: the cost is the
+        records returned, not the length of the whole log."""
         start = f"{int(since.timestamp() * 1000)}-0" if since else "-"
         end = f"{int(until.timestamp() * 1000)}-18446744073709551615" if until else "+"
-        rows = await self.redis.xrevrange(self.keys.audit, max=end, min=start,
-                                          count=None if entry_id else limit)
+        stream = self.keys.entry_audit(entry_id) if entry_id else self.keys.audit
+        rows = await self.redis.xrevrange(stream, max=end, min=start, count=limit)
         records: list[AuditRecord] = []
         for stream_id, fields in rows or []:
             f = {_text(k): _text(v) for k, v in (fields or {}).items()}
-            if entry_id and f.get("entry") != entry_id:
-                continue
             records.append(AuditRecord(
                 id=_text(stream_id), entry=f.get("entry", ""), action=f.get("action", ""),
                 version=int(f.get("version", 0)), actor=f.get("actor", ""),
                 at=datetime.fromisoformat(f["at"]) if f.get("at") else self.clock(),
                 detail=f.get("detail", "")))
-            if len(records) >= limit:
-                break
         return records
 
     # -- writing ---------------------------------------------------------------------------
@@ -181,20 +347,9 @@ class FaqStore:
 
         Raises ``VersionConflict`` (and writes nothing) when someone saved in between.
         """
-        now = self.clock()
-        stored = entry.with_meta(version=expected_version + 1, updated_at=now, updated_by=actor)
         action = action or ("create" if expected_version == 0 else "update")
-        result = await self._save(
-            keys=[self.keys.entry(entry.id), self.keys.history(entry.id), self.keys.ids,
-                  self.keys.rev, self.keys.audit],
-            args=[entry.id, expected_version, stored.model_dump_json(), action, AUDIT_MAXLEN,
-                  actor, now.isoformat(), self.keys.changed_channel, detail],
-        )
-        ok, value = int(result[0]), int(result[1])
-        if not ok:
-            if value == 0 and expected_version > 0:
-                raise EntryNotFound(entry.id)
-            raise VersionConflict(entry.id, expected_version, value)
+        [stored] = await self.save_many([(entry, expected_version)], actor=actor, action=action,
+                                        details=[detail])
         return stored
 
     async def save_many(self, changes: Sequence[tuple[Entry, int]], *, actor: str,
@@ -209,17 +364,33 @@ class FaqStore:
             raise ValueError("save_many: an entry id appears twice")
         if not changes:
             return []
+        # The indexes an entry leaves are those of the version it replaces: read it first. The
+        # script then accepts only that very version, so what was read is what is replaced.
+        current = await self.get_many([entry.id for entry, _ in changes])
+        for entry, expected in changes:
+            found = current.get(entry.id)
+            version = found.version if found else 0
+            if version != expected:
+                if version == 0:
+                    raise EntryNotFound(entry.id)
+                raise VersionConflict(entry.id, expected, version)
         now = self.clock()
         details = list(details) if details is not None else [""] * len(changes)
         stored = [entry.with_meta(version=expected + 1, updated_at=now, updated_by=actor)
                   for entry, expected in changes]
-        keys = [self.keys.ids, self.keys.rev, self.keys.audit]
+        keys = [self.keys.ids, self.keys.rev, self.keys.audit, self.keys.changes,
+                self.keys.index_all, self.keys.index_reviewed]
         args: list[Any] = [len(changes), self.keys.changed_channel, AUDIT_MAXLEN, actor,
-                           now.isoformat(), action]
-        for (entry, expected), new, detail in zip(changes, stored, details, strict=True):
-            keys += [self.keys.entry(entry.id), self.keys.history(entry.id)]
-            args += [entry.id, expected, new.model_dump_json(), detail]
-        result = await self._save_many(keys=keys, args=args)
+                           now.isoformat(), action, self.history_length, ENTRY_AUDIT_MAXLEN]
+        for new, detail in zip(stored, details, strict=True):
+            old = current.get(new.id)
+            joined = self.index_keys(new)
+            left = sorted(self.index_keys(old) - joined) if old else []
+            keys += [self.keys.entry(new.id), self.keys.history(new.id),
+                     self.keys.entry_audit(new.id), *left, *sorted(joined)]
+            args += [new.id, new.version - 1, new.model_dump_json(), detail,
+                     reviewed_score(new), len(left), len(joined)]
+        result = await self._save_script(keys=keys, args=args)
         ok, index, value = int(result[0]), int(result[1]), int(result[2])
         if not ok:
             entry, expected = changes[index - 1]
@@ -228,6 +399,12 @@ class FaqStore:
             raise VersionConflict(entry.id, expected, value)
         return stored
 
+    def index_keys(self, entry: Entry) -> set[str]:
+        """The filter sets ``entry`` belongs to (besides ``index_all`` and the review dates)."""
+        return {self.keys.index_category(entry.category),
+                self.keys.index_status(entry.status.value),
+                *(self.keys.index_language(lang) for lang in entry.translations)}
+
     async def note(self, *, action: str, actor: str, entry: str = "", detail: str = "",
                    version: int = 0) -> str:
         """Audit an act that changes no entry (an inbox dismissal, an API key revoked).
@@ -235,11 +412,12 @@ class FaqStore:
         Same stream and fields as the saves, so ``audit()`` and ``GET /audit`` show one story.
         """
         now = self.clock()
-        stream_id = await self.redis.xadd(
-            self.keys.audit,
-            {"entry": entry, "action": action, "version": str(version), "actor": actor,
-             "at": now.isoformat(), "rev": str(await self.revision()), "detail": detail},
-            maxlen=AUDIT_MAXLEN, approximate=True)
+        keys = [self.keys.audit, self.keys.rev]
+        if entry:
+            keys.append(self.keys.entry_audit(entry))
+        stream_id = await self._note_script(keys=keys, args=[
+            AUDIT_MAXLEN, ENTRY_AUDIT_MAXLEN, "entry", entry, "action", action,
+            "version", str(version), "actor", actor, "at", now.isoformat(), "detail", detail])
         return _text(stream_id)
 
     async def archive(self, entry_id: str, *, expected_version: int, actor: str) -> Entry:
@@ -274,18 +452,19 @@ class FaqStore:
         added: list[str] = []
         updated: list[str] = []
         kept: list[str] = []
+        current = await self.get_many([e.id for e in entries])
         for entry in entries:
-            current = await self.get(entry.id)
-            if current is None:
+            found = current.get(entry.id)
+            if found is None:
                 try:
                     await self.save(entry, expected_version=0, actor=SEED_ACTOR, action="seed")
                     added.append(entry.id)
                 except VersionConflict:
                     kept.append(entry.id)  # another process seeded it a moment ago
-            elif (update and current.updated_by == SEED_ACTOR
-                  and current.content() != entry.content()):
+            elif (update and found.updated_by == SEED_ACTOR
+                  and found.content() != entry.content()):
                 try:
-                    await self.save(entry, expected_version=current.version, actor=SEED_ACTOR,
+                    await self.save(entry, expected_version=found.version, actor=SEED_ACTOR,
                                     action="seed-update")
                     updated.append(entry.id)
                 except VersionConflict:
@@ -294,7 +473,58 @@ class FaqStore:
                 kept.append(entry.id)
         return SeedReport(added, updated, kept)
 
+    # -- upgrading data written before the indexes ------------------------------------------
+
+    async def ensure_indexes(self) -> bool:
+        """Build what the save script maintains for entries saved before it existed: the page
+        indexes, the change log, the per-entry audit streams, and histories trimmed to
+        ``history_length``. Idempotent and resumable (every step can run twice); done once,
+        then a start pays one GET. Returns True when it built something."""
+        if await self.redis.get(self.keys.index_version) == str(INDEX_VERSION):
+            return False
+        ids = sorted(_text(i) for i in await self.redis.smembers(self.keys.ids))
+        for start in range(0, len(ids), READ_CHUNK):
+            entries = (await self.get_many(ids[start:start + READ_CHUNK])).values()
+            pipe = self.redis.pipeline(transaction=False)
+            for entry in entries:
+                pipe.zadd(self.keys.index_all, {entry.id: 0})
+                pipe.zadd(self.keys.index_reviewed, {entry.id: reviewed_score(entry)})
+                pipe.zadd(self.keys.changes, {entry.id: 0}, nx=True)
+                for key in self.index_keys(entry):
+                    pipe.zadd(key, {entry.id: 0})
+                pipe.ltrim(self.keys.history(entry.id), 0, self.history_length - 1)
+            await pipe.execute()
+        await self._replay_entry_audits()
+        await self.redis.set(self.keys.index_version, str(INDEX_VERSION))
+        return True
+
+    async def _replay_entry_audits(self) -> None:
+        """Copy the global audit log into the per-entry streams, oldest first."""
+        after = "-"
+        while True:
+            rows = await self.redis.xrange(self.keys.audit, min=after, max="+",
+                                           count=READ_CHUNK)
+            if not rows:
+                return
+            per_entry: dict[str, list[Any]] = {}
+            for stream_id, fields in rows:
+                f = {_text(k): _text(v) for k, v in (fields or {}).items()}
+                if f.get("entry"):
+                    flat = [x for pair in f.items() for x in pair]
+                    per_entry.setdefault(f["entry"], []).extend(
+                        [_text(stream_id), len(flat), *flat])
+            for entry_id, args in per_entry.items():
+                await self._replay_audit(keys=[self.keys.entry_audit(entry_id)],
+                                         args=[ENTRY_AUDIT_MAXLEN, *args])
+            if len(rows) < READ_CHUNK:
+                return
+            after = "(" + _text(rows[-1][0])
+
+
+def reviewed_score(entry: Entry) -> int:
+    """The review date as a sortable number; 0 (before any date) when never reviewed."""
+    return entry.reviewed_on.toordinal() if entry.reviewed_on else 0
+
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
-

@@ -119,7 +119,7 @@ async def test_a_revoked_key_is_refused_at_once(api: Api) -> None:
 async def test_keys_are_stored_only_as_sha256(api: Api) -> None:
     redis = api.services.redis
     dump = []
-    for key in await redis.keys("im:keys*"):
+    for key in await redis.keys("im:{keys}*"):
         dump.append(key)
         kind = await redis.type(key)
         if kind == "hash":
@@ -127,7 +127,7 @@ async def test_keys_are_stored_only_as_sha256(api: Api) -> None:
         elif kind == "set":
             dump += list(await redis.smembers(key))
     text = "\n".join(dump)
-    assert len(await redis.smembers("im:keys")) == len(Role)
+    assert len(await redis.smembers("im:{keys}")) == len(Role)
     for secret in api.keys.values():
         assert secret not in text
         assert secret[4:20] not in text

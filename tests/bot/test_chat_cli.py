@@ -78,7 +78,7 @@ def test_chat_does_not_count_staff_checks(run_cli: CliRunner, redis_server: Embe
     run_cli("chat", stdin="receta de pepián\n")
     client = sync_redis.Redis.from_url(redis_server.url)
     try:
-        assert client.keys("im:stats:*") == [] and client.xlen("im:inbox") == 0
+        assert client.keys("im:{stats}:*") == [] and client.xlen("im:{stats}:inbox") == 0
     finally:
         client.close()
 

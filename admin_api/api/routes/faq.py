@@ -7,7 +7,7 @@ that makes every bot process rebuild its matcher.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile
@@ -29,7 +29,7 @@ from faq.exchange import (
     validation_problems,
 )
 from faq.models import Entry, LanguageCode, Slug, Status
-from faq.store import FaqStore, VersionConflict
+from faq.store import EntryFilter, FaqStore, VersionConflict
 from faq.text import normalise
 
 from ...config import ApiConfig
@@ -59,6 +59,7 @@ router = APIRouter(prefix="/faq", tags=["faq"], responses=AUTH_ERRORS)
 
 EntryIdPath = Annotated[str, Path(max_length=200, description="The entry's id (slug)")]
 VersionPath = Annotated[int, Path(ge=1, le=10**9, description="A version number")]
+SEARCH_CHUNK = 500  # entries read per MGET during a text search (bounded replies)
 
 
 def etag(entry: Entry) -> str:
@@ -77,10 +78,15 @@ async def _require(store: FaqStore, entry_id: str) -> Entry:
     return entry
 
 
+async def known_related(store: FaqStore, entries: list[Entry]) -> set[str]:
+    """Which of the entries' ``related`` ids exist: asked of the id set, not of every entry."""
+    return await store.existing([rel for e in entries for rel in e.related])
+
+
 async def check_against_faq(store: FaqStore, config: ApiConfig, entries: list[Entry],
                             *, where: dict[str, str] | None = None) -> None:
     """Refuse (422) entries whose related ids, category or languages do not fit the FAQ."""
-    known = {e.id for e in await store.list_entries()} | {e.id for e in entries}
+    known = await known_related(store, entries) | {e.id for e in entries}
     categories = {c.id for c in await store.categories()}
     problems = reference_problems(entries, known_ids=known, categories=categories,
                                   languages=config.languages, where=where)
@@ -100,7 +106,7 @@ async def validated(store: FaqStore, config: ApiConfig, body: EntryFields,
         problems += validation_problems(exc)
     fields = body.model_dump(include={"category", "related", "translations"})
     draft = entry or Entry.model_construct(id=entry_id, **fields)
-    known = {e.id for e in await store.list_entries()} | {entry_id}
+    known = await store.existing(list(body.related)) | {entry_id}
     categories = {c.id for c in await store.categories()}
     problems += reference_problems([draft], known_ids=known, categories=categories,
                                    languages=config.languages)
@@ -175,7 +181,7 @@ async def import_entries(
     incoming = entries_from_csv(text) if fmt == "csv" else entries_from_yaml(text)
     await check_against_faq(store, config, incoming,
                             where={e.id: f"entry {e.id}" for e in incoming})
-    current = {e.id: e for e in await store.list_entries()}
+    current = await store.get_many([e.id for e in incoming])
     plan = plan_import(current, incoming)
     by_id = {e.id: e for e in incoming}
     report = [ImportedEntry.model_validate({"id": entry_id, "action": action, "changes": [
@@ -201,32 +207,48 @@ async def import_entries(
 
 # -- collection --------------------------------------------------------------------------------
 
-@router.get("", summary="List entries (filters and pagination)", response_model=EntryPage,
-            responses=INVALID)
+@router.get("", summary="List entries, ordered by id (filters and pagination)",
+            response_model=EntryPage, responses=INVALID)
 async def list_entries(
         store: StoreDep, config: ConfigDep, who: ReaderDep,
         category: Slug | None = None,
         status: Status | None = None,
         language: Annotated[LanguageCode | None, Query(
             description="Only entries translated into this language")] = None,
+        reviewed_before: Annotated[date | None, Query(
+            description="Only entries never reviewed or last reviewed before this day "
+                        "(e.g. six months ago: entries due for a review)")] = None,
         q: Annotated[str | None, Query(max_length=200,
                                        description="Text search (accents and case ignored)")]
         = None,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
         limit: Annotated[int, Query(ge=1, le=200)] = 50) -> EntryPage:
+    """Pages come from the indexes the save script keeps (one sorted set per category, status
+    and language, and the review dates): a page reads its own entries, not the FAQ. Only a text
+    search (``q``) reads the entries the other filters leave, in chunks."""
     if language is not None and language not in config.languages:
         raise ExchangeError([Problem("query parameter", "language",
                                      f"language {language!r} is not offered; the service "
                                      f"speaks {', '.join(config.languages)}")])
-    entries = await store.list_entries()
-    needle = normalise(q) if q else ""
-    selected = [e for e in entries
-                if (category is None or e.category == category)
-                and (status is None or e.status is status)
-                and (language is None or language in e.translations)
-                and (not needle or needle in _searchable(e))]
-    page = selected[offset:offset + limit]
-    return EntryPage(items=[EntryOut.of(e) for e in page], total=len(selected), offset=offset,
+    where = EntryFilter(category=category, status=status, language=language,
+                        reviewed_before=reviewed_before)
+    if not q:
+        found = await store.page_entries(where, offset=offset, limit=limit)
+        return EntryPage(items=[EntryOut.of(e) for e in found.entries], total=found.total,
+                         offset=offset, limit=limit)
+    needle = normalise(q)
+    ids, _ = await store.page(where, limit=None)
+    selected: list[Entry] = []
+    total = 0
+    for start in range(0, len(ids), SEARCH_CHUNK):
+        chunk = await store.get_many(ids[start:start + SEARCH_CHUNK])
+        for entry_id in ids[start:start + SEARCH_CHUNK]:
+            entry = chunk.get(entry_id)
+            if entry is not None and needle in _searchable(entry):
+                if offset <= total < offset + limit:
+                    selected.append(entry)
+                total += 1
+    return EntryPage(items=[EntryOut.of(e) for e in selected], total=total, offset=offset,
                      limit=limit)
 
 
@@ -289,7 +311,8 @@ async def archive_entry(entry_id: EntryIdPath, response: Response, store: StoreD
     return _with_etag(response, saved)
 
 
-@router.get("/{entry_id}/history", summary="Every version of an entry, newest first",
+@router.get("/{entry_id}/history",
+            summary="The kept versions of an entry (the last `history_length`), newest first",
             response_model=HistoryOut, responses=NOT_FOUND)
 async def entry_history(entry_id: EntryIdPath, store: StoreDep, who: ReaderDep) -> HistoryOut:
     versions = await store.history(entry_id)
