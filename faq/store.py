@@ -110,37 +110,37 @@ return sid
 """
 
 # One page of entry ids, ordered by id, from the indexes; never reads an entry.
-# KEYS: the index sets to intersect (at least one; all scores 0), then index_reviewed when
-#       ARGV[4] is not ''.  ARGV: number of sets, offset, limit (-1: all), reviewed below score
-# Returns {total, id...}.
+# KEYS: the index sets to intersect (all scores 0), then index_reviewed when ARGV[4] is not ''.
+# ARGV: number of sets, offset, limit (-1: all), reviewed below this score or ''.
+# Returns {total, id...}. One set: a range of it (O(log N + page)). A review date: the entries
+# reviewed before it, checked against the sets (O(due entries)). Several sets: ZINTER.
 _PAGE_SCRIPT = """
 local n, offset, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local stop = -1
-if limit >= 0 then stop = offset + limit - 1 end
-if n == 1 and ARGV[4] == '' then
+local ids
+if ARGV[4] ~= '' then
+  ids = redis.call('ZRANGEBYSCORE', KEYS[n + 1], '-inf', '(' .. ARGV[4])
+  if n > 0 then
+    local kept = {}
+    for _, id in ipairs(ids) do
+      local member = true
+      for i = 1, n do
+        if not redis.call('ZSCORE', KEYS[i], id) then member = false; break end
+      end
+      if member then kept[#kept + 1] = id end
+    end
+    ids = kept
+  end
+  table.sort(ids)
+elseif n == 1 then
+  local stop = -1
+  if limit >= 0 then stop = offset + limit - 1 end
   local page = redis.call('ZRANGE', KEYS[1], offset, stop)
   table.insert(page, 1, redis.call('ZCARD', KEYS[1]))
   return page
-end
-local args = {'ZINTER', n}
-for i = 1, n do args[#args + 1] = KEYS[i] end
-local ids
-if ARGV[4] == '' then
-  ids = redis.call(unpack(args))
 else
-  args[2] = n + 1
-  args[#args + 1] = KEYS[n + 1]
-  args[#args + 1] = 'WEIGHTS'
-  for i = 1, n do args[#args + 1] = 0 end
-  args[#args + 1] = 1
-  args[#args + 1] = 'WITHSCORES'
-  local scored = redis.call(unpack(args))
-  local below = tonumber(ARGV[4])
-  ids = {}
-  for i = 1, #scored, 2 do
-    if tonumber(scored[i + 1]) < below then ids[#ids + 1] = scored[i] end
-  end
-  table.sort(ids)
+  local args = {'ZINTER', n}
+  for i = 1, n do args[#args + 1] = KEYS[i] end
+  ids = redis.call(unpack(args))
 end
 local page = {#ids}
 local last = #ids
@@ -236,7 +236,7 @@ class FaqStore:
 
     async def get(self, entry_id: str) -> Entry | None:
         raw = await self.redis.get(self.keys.entry(entry_id))
-        return Entry.model_validate_json(raw) if raw else None
+        return Entry.from_stored(raw) if raw else None
 
     async def get_many(self, entry_ids: Sequence[str]) -> dict[str, Entry]:
         """The stored entries among ``entry_ids`` (missing ones left out), by id."""
@@ -247,7 +247,7 @@ class FaqStore:
             raws = await self.redis.mget([self.keys.entry(i) for i in chunk])
             for raw in raws:
                 if raw:
-                    entry = Entry.model_validate_json(raw)
+                    entry = Entry.from_stored(raw)
                     found[entry.id] = entry
         return found
 
@@ -280,9 +280,9 @@ class FaqStore:
             (self.keys.index_status(where.status.value if where.status else ""), where.status),
             (self.keys.index_language(where.language or ""), where.language))
             if wanted is not None]
-        if not sets:
-            sets = [self.keys.index_all]
         before = where.reviewed_before
+        if not sets and not before:
+            sets = [self.keys.index_all]
         keys = [*sets, self.keys.index_reviewed] if before else sets
         below = str(before.toordinal()) if before else ""
         result = await self._page_script(
@@ -296,6 +296,14 @@ class FaqStore:
         found = await self.get_many(ids)
         return Page([found[i] for i in ids if i in found], total)
 
+    async def page_documents(self, where: EntryFilter | None = None, *, offset: int = 0,
+                             limit: int = 50) -> tuple[list[str], int]:
+        """``page`` with each entry's stored JSON document, not parsed: for a front door that
+        passes the documents on as they are (they were validated when saved)."""
+        ids, total = await self.page(where, offset=offset, limit=limit)
+        raws = await self.redis.mget([self.keys.entry(i) for i in ids]) if ids else []
+        return [_text(r) for r in raws if r], total
+
     async def revision(self) -> int:
         return int(await self.redis.get(self.keys.rev) or 0)
 
@@ -308,7 +316,7 @@ class FaqStore:
         """The kept versions of the entry, newest first (the current one included); the save
         script keeps the last ``history_length``."""
         raws = await self.redis.lrange(self.keys.history(entry_id), 0, -1)
-        return [Entry.model_validate_json(r) for r in raws]
+        return [Entry.from_stored(r) for r in raws]
 
     async def version(self, entry_id: str, version: int) -> Entry | None:
         for entry in await self.history(entry_id):
