@@ -47,6 +47,20 @@ async def test_list_filters_searches_and_paginates(api: Api) -> None:
     assert all("en" in e["translations"] for e in res.json()["items"])
 
 
+async def test_list_items_are_the_entries_as_get_shows_them(api: Api) -> None:
+    """Pages pass the stored documents through unparsed: each item must still be exactly what
+    GET /faq/{id} answers (same fields, same values), edits included."""
+    res = await api.http.post(FAQ, json=new_entry(), headers=api.auth("editor"))
+    assert res.status_code == 201, res.text
+    page = await api.http.get(FAQ, params={"limit": 200}, headers=api.auth("manager"))
+    assert page.headers["content-type"].startswith("application/json")
+    items = page.json()["items"]
+    assert [i["id"] for i in items] == sorted(i["id"] for i in items)
+    for item in [items[0], *(i for i in items if i["id"] == "staff-test-entry")]:
+        one = await api.http.get(f"{FAQ}/{item['id']}", headers=api.auth("manager"))
+        assert item == one.json()
+
+
 async def test_list_finds_entries_due_for_review_in_id_order(api: Api) -> None:
     """The console's "not reviewed for six months": an edit that changes the review date moves
     the entry out of the list at once; filters combine and pages keep id order."""
