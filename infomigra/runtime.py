@@ -89,7 +89,8 @@ def connect(settings: Settings, url: str | None) -> Redis:
         return cluster_client(settings.redis_cluster_url)
     if settings.redis_sentinels:
         return sentinel_client(settings)
-    assert url is not None
+    if url is None:
+        raise ValueError("no Redis URL: set REDIS_URL, or leave it unset for the embedded server")
     return redis_client(url)
 
 

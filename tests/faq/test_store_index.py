@@ -46,6 +46,9 @@ async def test_pages_follow_id_order_and_filters_follow_edits(
                                     limit=None)
     assert moved.id in drafts and moved.id not in published
     assert published == sorted(published) and published
+    page = await store.page_entries(EntryFilter(category=other), offset=1, limit=2)
+    assert [e.id for e in page.entries] == in_new[1:3] and page.total == count
+    assert all(e.category == other for e in page.entries)
 
 
 async def test_language_and_review_date_filters(store: FaqStore, content: Content) -> None:
