@@ -85,6 +85,31 @@ async def test_faq_saves_pages_and_change_notices_on_a_cluster(
     assert len(await store.save_many(batch, actor="import", action="import")) == 3
 
 
+async def test_a_change_notice_reaches_subscribers_on_every_node(
+        on_cluster: Services, cluster: list[RedisProcess], content: Content) -> None:
+    """Regular (not sharded) pub/sub: the save script publishes on the node that holds
+    ``{faq}``; the cluster bus forwards it, so a process subscribed anywhere hears it."""
+    store = on_cluster.store
+    subscribers = [Redis(port=node.port, decode_responses=True) for node in cluster]
+    pubsubs = [r.pubsub() for r in subscribers]
+    try:
+        for pubsub in pubsubs:
+            await pubsub.subscribe(store.keys.changed_channel)
+            assert (await pubsub.get_message(timeout=5))["type"] == "subscribe"  # type: ignore[index]
+        entry = content.entries[0]
+        saved = await store.save(entry.model_copy(update={"tags": ["cluster"]}),
+                                 expected_version=1, actor="ana")
+        rev = await store.revision()
+        for pubsub in pubsubs:
+            message = await pubsub.get_message(timeout=5)
+            assert message is not None and message["data"] == str(rev), message
+        assert saved.version == 2
+    finally:
+        for pubsub, client in zip(pubsubs, subscribers, strict=True):
+            await pubsub.aclose()
+            await client.aclose()
+
+
 async def test_stats_inbox_and_keys_on_a_cluster(on_cluster: Services, clock: FakeClock) -> None:
     stats = on_cluster.stats
     for day in range(3):
