@@ -14,7 +14,8 @@ that Redis Cluster puts them in one slot and the script runs there:
 - ``user:{<hash>}``: one person's keys (language, votes, flood window) share a slot, so /forget
   deletes them in one command; different people spread over the cluster.
 
-``LEGACY_LAYOUT`` lists the names used before the tags; ``faq.migrate`` renames them at start.
+``Keys.legacy_name`` maps the names used before the tags (layout 1) to these; ``faq.migrate``
+renames them at start.
 """
 
 from __future__ import annotations
