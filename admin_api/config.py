@@ -15,6 +15,7 @@ from faq.inbox import InboxDesk, InboxOptions
 from faq.live import LiveMatcher
 from faq.stats import Stats
 from faq.store import FaqStore
+from faq.usecases import FaqService
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class ApiState:
     config: ApiConfig
     throttle: AuthThrottle
     inbox: InboxDesk
+    faq: FaqService
 
     @classmethod
     def assemble(cls, services: ApiServices, config: ApiConfig) -> ApiState:
@@ -64,4 +66,4 @@ class ApiState:
             return " ".join(sorted(set(pipeline.content_words(text, lang))))
 
         inbox = InboxDesk(services.stats, store, key, config.inbox)
-        return cls(services, config, throttle, inbox)
+        return cls(services, config, throttle, inbox, FaqService(store, config.languages))
