@@ -98,7 +98,8 @@ class FaqService:
         except ValidationError as exc:
             problems += validation_problems(exc)
         draft = entry or Entry.model_construct(
-            id=entry_id, category=data.get("category"), related=list(data.get("related") or []),
+            id=entry_id, category=str(data.get("category") or ""),
+            related=list(data.get("related") or []),
             translations=dict(data.get("translations") or {}))
         problems += await self.reference_problems([draft])
         if problems or entry is None:
