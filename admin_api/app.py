@@ -52,13 +52,16 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
+                # The console checks Origin on its sign-in form; with no-referrer a browser
+                # sends "Origin: null", so its pages say same-origin (still nothing leaves).
+                console = path.startswith(CONSOLE_PREFIX)
                 extra = [(b"x-content-type-options", b"nosniff"),
-                         (b"referrer-policy", b"no-referrer")]
+                         (b"referrer-policy", b"same-origin" if console else b"no-referrer")]
                 if not path.startswith(_DOCS_PATHS):
                     extra.append((b"x-frame-options", b"DENY"))
                 if path.startswith("/api/"):
                     extra.append((b"cache-control", b"no-store"))
-                if path.startswith(CONSOLE_PREFIX):
+                if console:
                     extra.append((b"content-security-policy", _CONSOLE_CSP.encode()))
                     if not path.startswith(f"{CONSOLE_PREFIX}/static/"):
                         extra.append((b"cache-control", b"no-store"))

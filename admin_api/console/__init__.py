@@ -34,7 +34,7 @@ async def _refused(request: Request, exc: Exception) -> Response:
     page: Page | None = getattr(request.state, "console_page", None)
     if page is None:
         return HTMLResponse(exc.message, status_code=exc.status)
-    return page.render("message.html", status=exc.status, title=exc.title, text=exc.message)
+    return page.render("message.html", http_status=exc.status, title=exc.title, text=exc.message)
 
 
 def install_console(app: FastAPI, locales_dir: Path | None, languages: tuple[str, ...],

@@ -71,7 +71,7 @@ async def login(page: PageDep, request: Request) -> Response:
         minutes = max(1, round(wait / 60))
         error = _("Too many wrong keys were tried from this computer. Wait {minutes} minutes "
                   "and try again.").format(minutes=minutes)
-        return page.render("login.html", status=429, next=target or "", error=error)
+        return page.render("login.html", http_status=429, next=target or "", error=error)
     found = await page.state.services.api_keys.authenticate_digest(key) if key else None
     if found is None:
         failures = await throttle.failed(client) if key else 0
@@ -79,7 +79,7 @@ async def login(page: PageDep, request: Request) -> Response:
         error = _("That key is not valid: it is mistyped, unknown or revoked. Check it and try "
                   "again ({left} tries left).").format(left=left) if key else _(
                   "Paste your API key.")
-        return page.render("login.html", status=401, next=target or "", error=error)
+        return page.render("login.html", http_status=401, next=target or "", error=error)
     digest, _key = found
     token = await page.sessions.open(digest, page.lang)
     page.session = await page.sessions.load(token)

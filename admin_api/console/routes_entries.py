@@ -79,7 +79,7 @@ async def _form_page(page: Page, form: EntryForm, *, creating: bool, status: int
                           "problems": answer_problems(tr["answer"], page.gettext)
                           if tr["answer"] else []}
     ids = sorted(e.id for e in await store.list_entries())
-    return page.render("entry_form.html", status=status, form=form, creating=creating,
+    return page.render("entry_form.html", http_status=status, form=form, creating=creating,
                        errors=errors or {}, previews=previews, conflict=conflict or [],
                        categories=await store.categories(), statuses=[s.value for s in Status],
                        entry_ids=ids, cluster=cluster, today=page.today().isoformat())

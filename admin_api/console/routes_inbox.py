@@ -119,7 +119,7 @@ async def attach(page: PageDep, cluster_id: str) -> Response:
             return page.redirect(
                 f"{PREFIX}/entries/{result.entry.id}?msg=attached&n={len(result.added)}")
     entries = await page.state.services.store.list_entries()
-    return page.render("attach.html", status=422, cluster=cluster,
+    return page.render("attach.html", http_status=422, cluster=cluster,
                        results=_picker(page, entries, cluster, ""), q="", chosen=entry_id,
                        phrasings=texts or cluster.phrasings()[:60], error=error,
                        attach_lang=lang)

@@ -19,7 +19,7 @@ async def _keys_page(page: Page, status: int = 200, created: str = "", created_n
     keys = await page.state.services.api_keys.list()
     rows = [{"key": k, "role": role_label(k.role.value, page.gettext),
              "mine": page.session is not None and page.session.key.id == k.id} for k in keys]
-    return page.render("keys.html", status=status, rows=rows, created=created,
+    return page.render("keys.html", http_status=status, rows=rows, created=created,
                        created_name=created_name, error=error, name=name,
                        roles=[(r.value, role_label(r.value, page.gettext)) for r in Role])
 

@@ -152,13 +152,13 @@ class Page:
 
     # -- output --------------------------------------------------------------------------------
 
-    def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    def render(self, template: str, http_status: int = 200, **values: Any) -> HTMLResponse:
         env = self.console.i18n.environment(self.lang)
         html = env.get_template(template).render(
             page=self, lang=self.lang, csrf=self.session.csrf if self.session else "",
             languages=self.state.config.languages, Role=Role, prefix=PREFIX,
             lang_name=lambda code: language_name(code, self.lang), **values)
-        return HTMLResponse(html, status_code=status)
+        return HTMLResponse(html, status_code=http_status)
 
     def redirect(self, url: str) -> Response:
         if self.is_htmx:
