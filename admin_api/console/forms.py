@@ -111,6 +111,19 @@ class EntryForm:
         return out
 
 
+    def publishing_problems(self) -> list[Problem]:
+        """The rules of a published entry, said even when another field is wrong (the model
+        checks them only once every field is valid, so the editor would meet them one by one)."""
+        if self.status != "published":
+            return []
+        problems = []
+        if not any(url for _title, url in self.sources):
+            problems.append(Problem("", "entry", "a published entry needs at least one source"))
+        if not self.reviewed_on:
+            problems.append(Problem("", "entry", "a published entry needs reviewed_on"))
+        return problems
+
+
 def split_list(text: str) -> list[str]:
     return [part.strip() for part in _LIST_SPLIT.split(text) if part.strip()]
 

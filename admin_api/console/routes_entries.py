@@ -116,7 +116,8 @@ async def create_entry(page: PageDep) -> Response:
         saved = await service.create(entry, actor=page.actor)
     except ExchangeError as exc:
         return await _form_page(page, form, creating=True, status=422, cluster=cluster,
-                                errors=field_errors(exc.problems, _))
+                                errors=field_errors([*exc.problems,
+                                                     *form.publishing_problems()], _))
     except EntryExists:
         errors = {"id": [_("An entry with this identifier exists already; choose another.")]}
         return await _form_page(page, form, creating=True, status=409, errors=errors,
@@ -201,7 +202,8 @@ async def save_entry(page: PageDep, entry_id: str) -> Response:
         saved = await service.update(entry, expected_version=form.version, actor=page.actor)
     except ExchangeError as exc:
         return await _form_page(page, form, creating=False, status=422,
-                                errors=field_errors(exc.problems, _))
+                                errors=field_errors([*exc.problems,
+                                                     *form.publishing_problems()], _))
     except VersionConflict:
         return await _conflict(page, form, await _entry(page, entry_id))
     message = "saved" if saved.changed else "unchanged"

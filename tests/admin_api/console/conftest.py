@@ -29,11 +29,13 @@ from admin_api import ApiConfig, ApiServices, create_app
 from faq.apikeys import ApiKeyRegistry, Role
 from faq.loader import Content
 from faq.matcher import Candidate, Decision, MatchResult
+from faq.models import Entry
 from infomigra.api_runner import api_services, following_changes
 from infomigra.redis_server import EmbeddedRedis
 from infomigra.runtime import Services, build_services, redis_client
 from infomigra.settings import Settings
 from tests.admin_api.conftest import ThreadServer
+from tests.admin_api.helpers import new_entry
 from tests.conftest import TEST_HASH_SECRET, FakeClock
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -206,3 +208,32 @@ def shot(page: Page, name: str) -> None:
     if os.environ.get("CONSOLE_SCREENSHOTS") == "1":
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def make_entry(console: Console, entry_id: str, *, actor: str = "Ana (key seed)",
+               **changes: Any) -> Entry:
+    """A published entry of the test's own, saved as another staff member would."""
+    body = new_entry(entry_id, **changes)
+    entry = Entry.model_validate(body)
+
+    async def save(services: Services) -> Entry:
+        return await services.store.save(entry, expected_version=0, actor=actor)
+
+    return console.run(save)
+
+
+def get_entry(console: Console, entry_id: str) -> Entry | None:
+    async def read(services: Services) -> Entry | None:
+        return await services.store.get(entry_id)
+
+    return console.run(read)
+
+
+def ask(console: Console, text: str, lang: str = "es", user: str = "u1",
+        candidates: tuple[Candidate, ...] = ()) -> None:
+    """An unanswered question, recorded as the bot records it (redacted into the inbox)."""
+    async def record(services: Services) -> None:
+        await services.stats.record_question(MatchResult(text, Decision.NONE, candidates),
+                                             lang, user)
+
+    console.run(record)
