@@ -133,8 +133,8 @@ async def _tables(page: Page, span: Span) -> dict[str, Any]:
     unanswered = [{"count": c.count, "example": (c.examples(1) or [""])[0],
                    "last_seen": c.last_seen.astimezone(page.state.config.tz).strftime(
                        "%Y-%m-%d")} for c in clusters]
-    return {"days": days, "total": total, "top": top, "worst": worst, "languages": languages,
-            "unanswered": unanswered}
+    return {"days": days, "total": total, "top": top, "worst": worst,
+            "language_rows": languages, "unanswered": unanswered}
 
 
 @router.get("/stats")
@@ -165,7 +165,7 @@ async def stats_csv(page: PageDep, table: str, start: str = "", end: str = "") -
                 for d in t["days"]]
     elif table == "languages":
         header = ["language", "questions", "answered"]
-        rows = [[x["code"], x["asked"], x["answered"]] for x in t["languages"]]
+        rows = [[x["code"], x["asked"], x["answered"]] for x in t["language_rows"]]
     elif table in {"entries", "worst"}:
         header = ["id", "question", "answers", "up", "down"] if table == "entries" else \
             ["id", "question", "up", "down"]
