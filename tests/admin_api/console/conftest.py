@@ -197,7 +197,8 @@ def axe(page: Page) -> list[dict[str, Any]]:
     result = page.evaluate("""async () => {
         const r = await axe.run(document, {resultTypes: ['violations']});
         return r.violations.filter(v => v.impact === 'critical' || v.impact === 'serious')
-            .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target).slice(0, 5)}));
+            .map(v => ({id: v.id, impact: v.impact,
+                        nodes: v.nodes.map(n => n.target).slice(0, 5)}));
     }""")
     return list(result)
 

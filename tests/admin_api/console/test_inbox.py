@@ -14,7 +14,7 @@ from tests.admin_api.console.conftest import Console, ask, get_entry, make_entry
 pytestmark = pytest.mark.browser
 
 
-def cluster_card(page: Page, text: str):  # noqa: ANN201 - a Playwright locator
+def cluster_card(page: Page, text: str):
     return page.locator("li.cluster").filter(has_text=text)
 
 

@@ -40,7 +40,8 @@ def test_a_manager_sees_statistics_with_charts_tables_and_csv(page: Page,
     with page.expect_download() as download:
         page.locator("section[aria-labelledby=top]").get_by_role(
             "link", name="Descargar CSV").click()
-    rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    with open(download.value.path(), encoding="utf-8") as handle:
+        rows = list(csv.reader(io.StringIO(handle.read())))
     assert rows[0] == ["id", "question", "answers", "up", "down"]
     assert rows[1][0] == "passport-application" and int(rows[1][2]) >= 42
     for table in ("daily", "languages", "worst", "unanswered"):
