@@ -12,7 +12,10 @@ from admin_api.console.preview import render
 from admin_api.console.sessions import SessionStore
 from faq.apikeys import ApiKeyRegistry, digest_of
 from faq.exchange import Problem
-from infomigra.runtime import Services
+from faq.keys import Keys
+from infomigra.redis_server import EmbeddedRedis
+from infomigra.runtime import redis_client
+from tests.admin_api.console.conftest import in_thread
 
 
 def test_the_preview_keeps_telegram_formatting_and_nothing_else() -> None:
@@ -47,15 +50,25 @@ def test_language_is_the_choice_then_the_browser_then_spanish() -> None:
     assert pick_language("xx", None, offered, "es") == "es"
 
 
-async def test_a_session_expires_when_idle_and_with_its_key(services: Services) -> None:
-    registry = ApiKeyRegistry(services.redis, services.keys)
-    secret, info = await registry.create("editor", "Ana")
-    sessions = SessionStore(services.redis, services.keys, registry, idle_seconds=1)
-    token = await sessions.open(digest_of(secret), "es")
-    assert (await sessions.load(token)) is not None
-    assert token not in str(await services.redis.keys("*"))  # stored by its hash only
-    await asyncio.sleep(1.2)
-    assert await sessions.load(token) is None  # idle too long
-    token = await sessions.open(digest_of(secret), "es")
-    await registry.revoke(info.id)
-    assert await sessions.load(token) is None  # the key was revoked
+def test_a_session_expires_when_idle_and_with_its_key(redis_server: EmbeddedRedis) -> None:
+    # Sync, with its own loop in a thread: this package's browser holds the test loop.
+    async def check() -> None:
+        redis = redis_client(f"{redis_server.url}?db=2")
+        try:
+            keys = Keys()
+            registry = ApiKeyRegistry(redis, keys)
+            secret, info = await registry.create("editor", "Ana")
+            sessions = SessionStore(redis, keys, registry, idle_seconds=1)
+            token = await sessions.open(digest_of(secret), "es")
+            assert (await sessions.load(token)) is not None
+            assert token not in str(await redis.keys("*"))  # stored by its hash only
+            await asyncio.sleep(1.2)
+            assert await sessions.load(token) is None  # idle too long
+            token = await sessions.open(digest_of(secret), "es")
+            await registry.revoke(info.id)
+            assert await sessions.load(token) is None  # the key was revoked
+        finally:
+            await redis.flushdb()
+            await redis.aclose()
+
+    in_thread(check)
