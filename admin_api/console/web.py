@@ -113,7 +113,7 @@ class Page:
             "unchanged": _("Nothing had changed, so nothing was saved."),
             "archived": _("The entry was archived; the bot no longer answers with it."),
             "restored": _("Done: it is back."),
-            "attached": _("{n} questions were added to this entry.").format(
+            "attached": _("Questions added to this entry: {n}.").format(
                 n=count if count.isdigit() else 0),
             "changed": _("Someone changed this in the meantime; check again before you "
                          "confirm."),
