@@ -178,6 +178,8 @@ def _patterns(_: Gettext) -> list[tuple[re.Pattern[str], Callable[[re.Match[str]
         (re.compile(r"there is no entry '([^']*)' to relate to"),
          lambda m: _("There is no entry {id} to relate to.").format(id=m.group(1))),
         (re.compile(r"unknown category"), fixed(_("Choose a category from the list."))),
+        (re.compile(r"Dictionary should have at least 1 item"),
+         fixed(_("Write the question and the answer in at least one language."))),
         (re.compile(r"Input should be 'draft', 'published' or 'archived'"),
          fixed(_("Choose a status from the list."))),
         (re.compile(r"is used by two entries"), fixed(_("This id is used twice."))),
@@ -210,13 +212,23 @@ def answer_problems(answer: str, _: Gettext) -> list[str]:
     return list(dict.fromkeys(plain(err, _) for err in html_errors(answer)))
 
 
-def field_errors(problems: Iterable[Problem], _: Gettext) -> dict[str, list[str]]:
+def field_errors(problems: Iterable[Problem], _: Gettext,
+                 first_question: str = "question_es") -> dict[str, list[str]]:
+    """Plain messages per form input. A list the editor picks from has one message whatever
+    went wrong; "no language at all" goes to the first question box."""
     errors: dict[str, list[str]] = {}
     for problem in problems:
         name = field_for(problem)
+        if name == "translations":
+            name = first_question
         messages = errors.setdefault(name, [])
-        for part in problem.message.split("; "):
-            words = plain(part, _)
+        if name == "category":
+            parts = [_("Choose a category from the list.")]
+        elif name == "status":
+            parts = [_("Choose a status from the list.")]
+        else:
+            parts = [plain(part, _) for part in problem.message.split("; ")]
+        for words in parts:
             if words not in messages:
                 messages.append(words)
     return errors

@@ -117,7 +117,8 @@ async def create_entry(page: PageDep) -> Response:
     except ExchangeError as exc:
         return await _form_page(page, form, creating=True, status=422, cluster=cluster,
                                 errors=field_errors([*exc.problems,
-                                                     *form.publishing_problems()], _))
+                                                     *form.publishing_problems()], _,
+                                                    _first_question(page)))
     except EntryExists:
         errors = {"id": [_("An entry with this identifier exists already; choose another.")]}
         return await _form_page(page, form, creating=True, status=409, errors=errors,
@@ -203,7 +204,8 @@ async def save_entry(page: PageDep, entry_id: str) -> Response:
     except ExchangeError as exc:
         return await _form_page(page, form, creating=False, status=422,
                                 errors=field_errors([*exc.problems,
-                                                     *form.publishing_problems()], _))
+                                                     *form.publishing_problems()], _,
+                                                    _first_question(page)))
     except VersionConflict:
         return await _conflict(page, form, await _entry(page, entry_id))
     message = "saved" if saved.changed else "unchanged"
@@ -253,6 +255,10 @@ async def preview_answer(page: PageDep) -> Response:
     html, _problem = preview.render(answer) if answer.strip() else ("", None)
     return page.render("_preview.html", preview_lang=lang,
                        p={"html": html, "problems": answer_problems(answer, page.gettext)})
+
+
+def _first_question(page: Page) -> str:
+    return f"question_{page.state.config.languages[0]}"
 
 
 def _diff_rows(page: Page, changes: list[FieldChange]) -> list[dict[str, str]]:
