@@ -20,6 +20,7 @@ from faq.inbox import InboxDesk
 from faq.live import LiveMatcher
 from faq.stats import Stats
 from faq.store import FaqStore
+from faq.usecases import FaqService
 
 from .config import ApiConfig, ApiState
 from .errors import ApiError
@@ -59,6 +60,10 @@ async def _inbox(state: StateDep) -> InboxDesk:
     return state.inbox
 
 
+async def _service(state: StateDep) -> FaqService:
+    return state.faq
+
+
 async def _config(state: StateDep) -> ApiConfig:
     return state.config
 
@@ -69,6 +74,7 @@ LiveDep = Annotated[LiveMatcher, Depends(_live)]
 KeyRegistryDep = Annotated[ApiKeyRegistry, Depends(_registry)]
 InboxDep = Annotated[InboxDesk, Depends(_inbox)]
 ConfigDep = Annotated[ApiConfig, Depends(_config)]
+FaqServiceDep = Annotated[FaqService, Depends(_service)]
 
 
 def client_address(request: Request) -> str:
