@@ -65,6 +65,7 @@ class Keys:
     def api_keys(self) -> str:
         return f"{self.prefix}keys"
 
-    def auth_failures(self, client: str) -> str:
-        """Failed admin API logins from one client address (expires with the lockout window)."""
-        return f"{self.prefix}authfail:{client}"
+    def auth_failures(self, subject: str) -> str:
+        """Wrong admin API keys from one subject (``addr:{address}`` or ``key:{hash}``); expires
+        with the lockout window."""
+        return f"{self.prefix}authfail:{subject}"

@@ -7,6 +7,7 @@ that makes every bot process rebuild its matcher.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -146,10 +147,21 @@ async def export_entries(store: StoreDep, config: ConfigDep, who: ReaderDep,
         "Content-Disposition": f'attachment; filename="infomigra-faq-{stamp}.{fmt}"'})
 
 
+def _import_report(current: dict[str, Entry], incoming: list[Entry]
+                   ) -> tuple[list[tuple[str, str]], list[ImportedEntry]]:
+    """What the import would do, entry by entry, field by field (CPU only: run in a thread)."""
+    plan = plan_import(current, incoming)
+    by_id = {e.id: e for e in incoming}
+    report = [ImportedEntry.model_validate({"id": entry_id, "action": action, "changes": [
+                  c.as_dict() for c in diff_entries(current.get(entry_id), by_id[entry_id])]})
+              for entry_id, action in plan]
+    return plan, report
+
+
 @router.post("/import", summary="Import entries from a YAML or CSV file (all or nothing)",
              response_model=ImportReport, responses={**INVALID, 409: {
                  "description": "An entry changed during the import; nothing was written"},
-                 413: {"description": "The file is too large"}})
+                 413: {"description": "The file is too large (bytes or entries)"}})
 async def import_entries(
         store: StoreDep, config: ConfigDep, who: EditorDep,
         file: Annotated[UploadFile, File(description="entries as exported (YAML or CSV)")],
@@ -172,15 +184,15 @@ async def import_entries(
     if fmt == "auto":
         is_csv = name.endswith(".csv") or "csv" in (file.content_type or "")
         fmt = "csv" if is_csv else "yaml"
-    incoming = entries_from_csv(text) if fmt == "csv" else entries_from_yaml(text)
+    parse = entries_from_csv if fmt == "csv" else entries_from_yaml
+    # Parsing and validating a large file is seconds of CPU: in a worker thread, so the bot
+    # and every other request keep being answered meanwhile.
+    incoming = await asyncio.to_thread(parse, text, max_entries=config.max_import_entries)
     await check_against_faq(store, config, incoming,
                             where={e.id: f"entry {e.id}" for e in incoming})
     current = {e.id: e for e in await store.list_entries()}
-    plan = plan_import(current, incoming)
+    plan, report = await asyncio.to_thread(_import_report, current, incoming)
     by_id = {e.id: e for e in incoming}
-    report = [ImportedEntry.model_validate({"id": entry_id, "action": action, "changes": [
-                  c.as_dict() for c in diff_entries(current.get(entry_id), by_id[entry_id])]})
-              for entry_id, action in plan]
     counts = {a: sum(1 for _, act in plan if act == a) for a in ("add", "update", "unchanged")}
     written = 0
     if not dry_run:
