@@ -33,7 +33,7 @@ from .api.routes import health, metrics
 from .config import ApiConfig, ApiServices, ApiState
 from .errors import install_error_handlers
 from .limits import BodyLimit
-from .metrics import RequestMetrics
+from .metrics import RequestMetrics, RouteTemplates
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,8 @@ def create_app(services: ApiServices | None = None, config: ApiConfig | None = N
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes,
                        routes={"/api/v1/faq/import": config.import_body_bytes})
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(RequestMetrics)
+    app.add_middleware(RequestMetrics,
+                       templates=RouteTemplates(lambda: app.openapi().get("paths", {})))
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(api_router)

@@ -136,8 +136,7 @@ async def _redis_down(request: Request, exc: Exception) -> JSONResponse:
     state = getattr(request.app.state, "api", None)
     outage = getattr(state, "outage", None)
     if outage is not None:
-        route = request.scope.get("route")
-        outage.failed(exc, f"{request.method} {getattr(route, 'path', request.url.path)}")
+        outage.failed(exc, f"{request.method} {request.url.path}")
     else:
         log.error("Redis unreachable while serving %s (%s)", request.method,
                   type(exc).__name__)

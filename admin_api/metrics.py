@@ -2,14 +2,19 @@
 
 Request latency is labelled by route template (``/api/v1/faq/{entry_id}``), never by the raw
 path: one series per route, however many entries or probing URLs there are. Requests that match
-no route share the label ``unmatched``.
+no route share the label ``unmatched``. The templates come from the app's OpenAPI paths (public
+and stable across FastAPI versions, unlike where a router keeps its prefix); routes outside the
+schema (the dashboard, its assets) are top-level and name themselves.
 """
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Callable, Iterable
 
 from prometheus_client import Counter, Histogram
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # From 5 ms (a cached read) to 30 s (the largest import the limits allow).
@@ -23,11 +28,30 @@ REDIS_ERRORS = Counter(
     "Admin API requests refused (503) because Redis could not be reached")
 
 
+class RouteTemplates:
+    """The route template a path belongs to, from the schema's paths (compiled on first use)."""
+
+    def __init__(self, paths: Callable[[], Iterable[str]]) -> None:
+        self._paths = paths
+        self._compiled: list[tuple[re.Pattern[str], str]] | None = None
+
+    def __call__(self, scope: Scope) -> str:
+        if self._compiled is None:
+            self._compiled = [(compile_path(p)[0], p) for p in self._paths()]
+        path = scope.get("path", "")
+        for regex, template in self._compiled:
+            if regex.match(path):
+                return template
+        route = scope.get("route")
+        return str(getattr(route, "path", "")) or "unmatched"
+
+
 class RequestMetrics:
     """Times every HTTP request into ``REQUEST_SECONDS`` (plain ASGI, like SecurityHeaders)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, templates: Callable[[Scope], str]) -> None:
         self.app = app
+        self.templates = templates
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -45,7 +69,5 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            REQUEST_SECONDS.labels(method=scope.get("method", ""), route=template,
+            REQUEST_SECONDS.labels(method=scope.get("method", ""), route=self.templates(scope),
                                    status=str(status)).observe(time.perf_counter() - start)

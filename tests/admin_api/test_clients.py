@@ -34,7 +34,7 @@ def test_client_address(peer: str | None, forwarded: list[str], trusted: tuple,
 
 
 def test_bad_proxy_settings_are_named() -> None:
-    with pytest.raises(ValueError, match="'10.0.0.300'"):
+    with pytest.raises(ValueError, match=r"'10\.0\.0\.300'"):
         parse_networks(["10.0.0.0/8", "10.0.0.300"])
 
 
