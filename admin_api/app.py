@@ -101,9 +101,10 @@ def create_app(services: ApiServices | None = None, config: ApiConfig | None = N
         raise ValueError("create_app needs either services or connect, not both")
     config = config or ApiConfig()
 
-    async def close_state(app: FastAPI) -> None:
+    async def close_state(app: FastAPI, *, forget: bool) -> None:
         state: ApiState | None = app.state.api
-        app.state.api = None
+        if forget:
+            app.state.api = None
         if state is not None:
             await state.outage.close()
 
@@ -113,7 +114,7 @@ def create_app(services: ApiServices | None = None, config: ApiConfig | None = N
             try:
                 yield  # the caller opened Redis and will close it
             finally:
-                await close_state(app)
+                await close_state(app, forget=False)
             return
         async with contextlib.AsyncExitStack() as stack:
 
@@ -138,7 +139,7 @@ def create_app(services: ApiServices | None = None, config: ApiConfig | None = N
                     waiting.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await waiting
-                await close_state(app)
+                await close_state(app, forget=True)
 
     app = FastAPI(
         title=config.title, version=config.version, lifespan=lifespan,

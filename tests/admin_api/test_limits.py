@@ -56,7 +56,10 @@ async def post_raw(url: str, path: str, size: int, *, chunked: bool = False,
     try:
         status_line = await asyncio.wait_for(reader.readline(), 30)
         elapsed = time.perf_counter() - start
-        answer = await asyncio.wait_for(reader.read(4096), 5)
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:"))
+        answer = head + await asyncio.wait_for(reader.readexactly(length), 5)
     finally:
         sending.cancel()
         await asyncio.gather(sending, return_exceptions=True)

@@ -168,7 +168,7 @@ async def import_entries(
         dry_run: Annotated[bool, Query(description="Only report what would change")] = False,
         fmt: Annotated[Literal["auto", "yaml", "csv"], Query(
             alias="format", description="auto: by file name (.csv) or content type")] = "auto",
-) -> ImportReport:
+) -> Response:
     """Every entry in the file is validated, and checked against the rest of the FAQ, before
     anything is written; then all changed entries are saved in one atomic step. With
     ``dry_run=true`` the answer lists, per entry, the fields that would change."""
@@ -207,8 +207,13 @@ async def import_entries(
                                 "was imported. Run the import again.",
                            details={"entry": exc.entry_id}) from exc
         written = len(saved)
-    return ImportReport(dry_run=dry_run, written=written, added=counts["add"],
-                        updated=counts["update"], unchanged=counts["unchanged"], entries=report)
+    result = ImportReport(dry_run=dry_run, written=written, added=counts["add"],
+                          updated=counts["update"], unchanged=counts["unchanged"],
+                          entries=report)
+    # The report names every changed field of every entry: megabytes for a big file, so it
+    # is serialised in the worker thread too (a Response is passed through as it is).
+    body = await asyncio.to_thread(result.model_dump_json)
+    return Response(body, media_type="application/json")
 
 
 # -- collection --------------------------------------------------------------------------------

@@ -54,10 +54,11 @@ async def test_healthz_keeps_answering_during_a_big_import(api: Api, content: Co
     assert report["unchanged"] == len(content.entries) and report["written"] == 0
     print(f"\nimport of {BIG_IMPORT_ENTRIES} entries ({size_mb:.1f} MB): {took:.2f} s; "
           f"/healthz meanwhile: {len(latencies)} answers, max {max(latencies) * 1000:.0f} ms")
-    assert len(latencies) >= 3  # answered while the import ran, not after it
-    # Loosely, relative to this machine's speed: with the parse on the event loop one /healthz
-    # waited for nearly the whole import (1.4 s of 1.6 s here; 22 s in the issue).
-    assert max(latencies) < took / 3
+    # Loosely, relative to this machine's speed (the goal is in the benchmark): with the parse
+    # on the event loop, /healthz answered 4 times, one of them after waiting 1.4 s of the
+    # import's 1.6 s (22 s in the issue); in a worker thread it answers all along.
+    assert len(latencies) >= 8
+    assert max(latencies) < took * 0.6
 
 
 @pytest.mark.parametrize("text", [
