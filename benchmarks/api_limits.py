@@ -91,7 +91,7 @@ async def run() -> tuple[dict[str, float], dict[str, float], float]:
     with tempfile.TemporaryDirectory(prefix="im-bench-") as tmp, \
             EmbeddedRedis(Path(tmp) / "redis") as server:
         settings = Settings(data_dir=Path(tmp) / "var", redis_url=server.url,
-                            user_hash_secret="bench", _env_file=None)  # type: ignore[call-arg]
+                            user_hash_secret="bench", _env_file=None)
         redis = redis_client(server.url)
         services = build_services(settings, redis)
         await services.store.seed(services.content.entries, services.content.categories)
