@@ -23,6 +23,8 @@ REQUEST_SECONDS = Histogram(
     "infomigra_http_request_duration_seconds",
     "Admin API request latency, by method, route template and status code",
     ["method", "route", "status"], buckets=LATENCY_BUCKETS)
+# Any token is a valid HTTP method: unknown ones share a label, so nobody can grow the registry.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 REDIS_ERRORS = Counter(
     "infomigra_redis_errors_total",
     "Admin API requests refused (503) because Redis could not be reached")
@@ -69,5 +71,7 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            REQUEST_SECONDS.labels(method=scope.get("method", ""), route=self.templates(scope),
-                                   status=str(status)).observe(time.perf_counter() - start)
+            method = scope.get("method", "")
+            REQUEST_SECONDS.labels(method=method if method in METHODS else "other",
+                                   route=self.templates(scope), status=str(status)
+                                   ).observe(time.perf_counter() - start)

@@ -35,6 +35,7 @@ async def test_latency_by_route_template_decisions_and_the_matcher(api: Api) -> 
         assert (await api.http.get(f"/api/v1/faq/{entry}",
                                    headers=api.auth("editor"))).status_code == 200
     assert (await api.http.get("/api/v1/no/such/thing")).status_code == 404
+    assert (await api.http.request("BREW", "/api/v1/faq")).status_code == 405
     await record(api.services, "pasaporte", "es", Decision.ANSWER, "privacy")
     await record(api.services, "receta de pepian", "es", Decision.NONE)
     text = await scrape(api)
@@ -44,6 +45,8 @@ async def test_latency_by_route_template_decisions_and_the_matcher(api: Api) -> 
     assert value(text, count, **route) - value(before, count, **route) == 3
     assert "/api/v1/faq/privacy" not in text  # raw paths never become labels
     assert value(text, count, method="GET", route="unmatched", status="404") >= 1
+    assert value(text, count, method="other", route="/api/v1/faq", status="405") >= 1
+    assert 'method="BREW"' not in text  # made-up methods cannot grow the registry
     for decision in ("answer", "none"):
         labels = {"decision": decision, "lang": "es"}
         assert (value(text, "infomigra_match_decisions_total", **labels)
