@@ -19,6 +19,7 @@ from faq.exchange import (
     ExchangeError,
     Problem,
     changed_fields,
+    collection_paused,
     csv_languages,
     diff_entries,
     entries_from_csv,
@@ -150,12 +151,23 @@ async def export_entries(store: StoreDep, config: ConfigDep, who: ReaderDep,
 def _import_report(current: dict[str, Entry], incoming: list[Entry]
                    ) -> tuple[list[tuple[str, str]], list[ImportedEntry]]:
     """What the import would do, entry by entry, field by field (CPU only: run in a thread)."""
+    with collection_paused():
+        return _plan_and_report(current, incoming)
+
+
+def _plan_and_report(current: dict[str, Entry], incoming: list[Entry]
+                     ) -> tuple[list[tuple[str, str]], list[ImportedEntry]]:
     plan = plan_import(current, incoming)
     by_id = {e.id: e for e in incoming}
     report = [ImportedEntry.model_validate({"id": entry_id, "action": action, "changes": [
                   c.as_dict() for c in diff_entries(current.get(entry_id), by_id[entry_id])]})
               for entry_id, action in plan]
     return plan, report
+
+
+def _serialised(report: ImportReport) -> str:
+    with collection_paused():
+        return report.model_dump_json()
 
 
 @router.post("/import", summary="Import entries from a YAML or CSV file (all or nothing)",
@@ -212,7 +224,7 @@ async def import_entries(
                           entries=report)
     # The report names every changed field of every entry: megabytes for a big file, so it
     # is serialised in the worker thread too (a Response is passed through as it is).
-    body = await asyncio.to_thread(result.model_dump_json)
+    body = await asyncio.to_thread(_serialised, result)
     return Response(body, media_type="application/json")
 
 
