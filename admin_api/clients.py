@@ -67,6 +67,15 @@ def client_address(peer: str | None, forwarded_for: Sequence[str],
     return str(current)
 
 
+def forwarded_https(peer: str | None, proto: str | None, trusted: Sequence[Network]) -> bool:
+    """True when a trusted proxy says the client's request came over HTTPS (X-Forwarded-Proto;
+    uvicorn's own proxy-header handling is off, see ``infomigra.api_runner``)."""
+    address = _address(peer) if peer else None
+    if address is None or not _trusted(address, trusted) or not proto:
+        return False
+    return proto.split(",")[0].strip().lower() == "https"
+
+
 def is_loopback(address: str) -> bool:
     parsed = _address(address)
     return parsed is not None and parsed.is_loopback

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from faq.apikeys import ApiKeyRegistry, AuthThrottle
@@ -15,6 +16,7 @@ from faq.inbox import InboxDesk, InboxOptions
 from faq.live import LiveMatcher
 from faq.stats import Stats
 from faq.store import FaqStore
+from faq.usecases import FaqService
 
 from .clients import Network
 from .outage import RedisOutage
@@ -47,6 +49,13 @@ class ApiConfig:
     max_import_entries: int = 2_000
     inbox: InboxOptions = field(default_factory=InboxOptions)
     redis_timeout_seconds: float = 2.0
+    # The staff console reads the same gettext catalogs as the bot.
+    locales_dir: Path | None = Path(__file__).resolve().parent.parent / "locales"
+    # /docs, /redoc and /openapi.json (Swagger UI loads its assets from a CDN, outside the
+    # console's CSP): the composition root turns them off unless INFOMIGRA_API_DOCS is set.
+    docs: bool = True
+    # Session cookies marked Secure: None follows the request (https behind a trusted proxy).
+    secure_cookies: bool | None = None
     # Connecting at start-up (``connect=``): retries after 1, 2, 4... s, at most this far apart.
     redis_retry_max_seconds: float = 30.0
     # Who may read /metrics: with a token, whoever sends it; without, only this machine.
@@ -75,6 +84,7 @@ class ApiState:
     config: ApiConfig
     throttle: AuthThrottle
     inbox: InboxDesk
+    faq: FaqService
     outage: RedisOutage
 
     @classmethod
@@ -88,4 +98,5 @@ class ApiState:
             return " ".join(sorted(set(pipeline.content_words(text, lang))))
 
         inbox = InboxDesk(services.stats, store, key, config.inbox)
-        return cls(services, config, throttle, inbox, RedisOutage(store.redis))
+        return cls(services, config, throttle, inbox,
+                   FaqService(store, config.languages), RedisOutage(store.redis))

@@ -4,7 +4,7 @@ Request latency is labelled by route template (``/api/v1/faq/{entry_id}``), neve
 path: one series per route, however many entries or probing URLs there are. Requests that match
 no route share the label ``unmatched``. The templates come from the app's OpenAPI paths (public
 and stable across FastAPI versions, unlike where a router keeps its prefix); routes outside the
-schema (the dashboard, its assets) are top-level and name themselves.
+schema (the staff console) are labelled by their top-level prefix (``/console/*``).
 """
 
 from __future__ import annotations
@@ -44,8 +44,12 @@ class RouteTemplates:
         for regex, template in self._compiled:
             if regex.match(path):
                 return template
-        route = scope.get("route")
-        return str(getattr(route, "path", "")) or "unmatched"
+        if scope.get("route") is None:
+            return "unmatched"
+        # A route outside the schema (the console's pages): its top-level prefix, which keeps
+        # the label set small whatever a router does with its own prefix.
+        first, _, rest = path.strip("/").partition("/")
+        return f"/{first}/*" if rest else f"/{first}"
 
 
 class RequestMetrics:

@@ -106,6 +106,11 @@ class ApiKeyRegistry:
         await pipe.execute()
         return secret, info
 
+    async def authenticate_digest(self, presented: str) -> tuple[str, ApiKey] | None:
+        """Like ``authenticate``, with the key's digest (what a console session remembers)."""
+        info = await self.authenticate(presented)
+        return (digest_of(presented), info) if info is not None else None
+
     async def authenticate(self, presented: str) -> ApiKey | None:
         """The key's description when ``presented`` is a live key, else None.
 
@@ -126,6 +131,15 @@ class ApiKeyRegistry:
         if info.last_used_at is None or now - info.last_used_at >= LAST_USED_RESOLUTION:
             await self.redis.hset(self.keys.api_key(digest), "last_used_at", now.isoformat())
         return info
+
+    async def by_digest(self, digest: str) -> ApiKey | None:
+        """The live key with this digest (a console session holds the digest, not the key)."""
+        raw = await self.redis.hgetall(self.keys.api_key(digest))
+        fields = {_text(k): _text(v) for k, v in (raw or {}).items()}
+        return _key_from(digest, fields) if fields else None
+
+    async def has_admin(self) -> bool:
+        return any(k.role is Role.ADMIN for k in await self.list())
 
     async def list(self) -> list[ApiKey]:
         digests = sorted(_text(d) for d in await self.redis.smembers(self.keys.api_keys))
@@ -217,7 +231,8 @@ class AuthThrottle:
                  if count is not None and int(count) >= self.max_failures]
         return max(waits) if waits else None
 
-    async def failed(self, *subjects: str) -> None:
+    async def failed(self, *subjects: str) -> int:
+        """Count a wrong key against every subject; returns the highest count."""
         pipe = self.redis.pipeline(transaction=True)
         for subject in subjects:
             key = self.keys.auth_failures(subject)
@@ -225,7 +240,8 @@ class AuthThrottle:
             # (EXPIRE ... NX would say the same but needs Redis 7; the embedded server is 6.2.)
             pipe.set(key, 0, ex=self.window_seconds, nx=True)
             pipe.incr(key)
-        await pipe.execute()
+        answers = await pipe.execute()
+        return max(int(count) for count in answers[1::2])
 
 
 def _text(value: Any) -> str:

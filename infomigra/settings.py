@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     max_import_entries: int = Field(default=2_000, ge=1, le=100_000)
     metrics_token: SecretStr | None = None
     redis_retry_max_seconds: float = Field(default=30.0, ge=1, le=600)
+    api_docs: bool = False
 
     languages: list[str] = ["es", "en"]
     default_language: str = "es"

@@ -41,3 +41,13 @@ def test_bad_proxy_settings_are_named() -> None:
 def test_loopback() -> None:
     assert is_loopback("127.0.0.1") and is_loopback("::1")
     assert not is_loopback("10.0.0.1") and not is_loopback("unknown")
+
+
+def test_https_is_believed_only_from_a_trusted_proxy() -> None:
+    from admin_api.clients import forwarded_https
+
+    assert forwarded_https("10.1.2.3", "https", PROXIES)
+    assert forwarded_https("10.1.2.3", "https, http", PROXIES)
+    assert not forwarded_https("10.1.2.3", "http", PROXIES)
+    assert not forwarded_https("203.0.113.7", "https", PROXIES)  # anyone can send the header
+    assert not forwarded_https("127.0.0.1", "https", ())
