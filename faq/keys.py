@@ -11,6 +11,7 @@ that Redis Cluster puts them in one slot and the script runs there:
   30 HyperLogLogs, which must share a slot. A per-day tag would spread storage, not load: all of
   a day's writes go to that day's slot anyway.
 - ``{keys}``: the admin API keys and the set of their digests (written in one MULTI).
+- ``{authfail}``: the wrong-key counters (per address and per key prefix, counted in one MULTI).
 - ``user:{<hash>}``: one person's keys (language, votes, flood window) share a slot, so /forget
   deletes them in one command; different people spread over the cluster.
 
@@ -134,9 +135,10 @@ class Keys:
     def api_keys(self) -> str:
         return f"{self.prefix}{{keys}}"
 
-    def auth_failures(self, client: str) -> str:
-        """Failed admin API logins from one client address (expires with the lockout window)."""
-        return f"{self.prefix}authfail:{client}"
+    def auth_failures(self, subject: str) -> str:
+        """Wrong admin API keys from one subject (``addr:{address}`` or ``key:{hash}``); expires
+        with the lockout window. One slot: a wrong key counts against both in one MULTI."""
+        return f"{self.prefix}{{authfail}}:{subject}"
 
     def inbox_undo(self, cluster_id: str) -> str:
         """A dismissed cluster's questions, kept for a short while so staff can undo (beside
@@ -173,6 +175,8 @@ class Keys:
             return self.inbox
         if head == "stats" and tail:
             return f"{self.stats}{tail}"
+        if head == "authfail" and tail:
+            return self.auth_failures(tail)
         if head == "keys":
             return self.api_key(tail) if tail else self.api_keys
         if head == "user" and tail:

@@ -24,6 +24,7 @@ from faq.migrate import migrate_layout
 from faq.stats import Stats
 from faq.store import FaqStore
 from faq.text import TextPipeline
+from infomigra.metrics import instrument
 from infomigra.redis_server import EmbeddedRedis
 from infomigra.settings import Settings
 
@@ -125,6 +126,7 @@ def build_services(settings: Settings, redis: Redis, content: Content | None = N
                   retention_days=settings.retention_days)
     pipeline = TextPipeline(content.lexicon, tuple(settings.languages))
     live = LiveMatcher(store, pipeline, settings.matcher_options())
+    instrument(stats, live)
     return Services(settings, redis, store, stats, live, content, settings.hash_secret())
 
 

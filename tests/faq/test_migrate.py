@@ -99,6 +99,7 @@ def test_only_layout_1_names_are_renamed() -> None:
     assert keys.legacy_name("im:keys") == "im:{keys}"
     assert keys.legacy_name("im:keys:ab12") == "im:{keys}:ab12"
     assert keys.legacy_name("im:user:ff00:votes") == "im:user:{ff00}:votes"
-    for current in ("im:{faq}:ids", "im:user:{ff00}", "im:authfail:1.2.3.4", "im:layout",
+    assert keys.legacy_name("im:authfail:addr:1.2.3.4") == "im:{authfail}:addr:1.2.3.4"
+    for current in ("im:{faq}:ids", "im:user:{ff00}", "im:{authfail}:key:ab", "im:layout",
                     "other:faq:ids", "im:conv:1"):
         assert keys.legacy_name(current) is None
