@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from zoneinfo import ZoneInfo
 
+from faq import defaults
 from faq.apikeys import ApiKeyRegistry, AuthThrottle
 from faq.inbox import InboxDesk, InboxOptions
 from faq.live import LiveMatcher
@@ -19,9 +20,9 @@ from faq.store import FaqStore
 
 @dataclass(frozen=True)
 class ApiConfig:
-    languages: tuple[str, ...] = ("es", "en")
-    default_language: str = "es"
-    tz: tzinfo = field(default_factory=lambda: ZoneInfo("America/Guatemala"))
+    languages: tuple[str, ...] = defaults.LANGUAGES
+    default_language: str = defaults.DEFAULT_LANGUAGE
+    tz: tzinfo = field(default_factory=lambda: ZoneInfo(defaults.TIMEZONE))
     title: str = "InfoMigra admin API"
     version: str = "1"
     # Lockout after wrong keys from one client address (counted in Redis).

@@ -30,6 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"infomigra: invalid configuration:\n{exc}", file=sys.stderr)
         return 2
+    problem = settings.startup_problem()
+    if problem:
+        print(f"infomigra: {problem}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level if not getattr(args, "quiet", False) else "WARNING")
     result: int = args.handler(settings, args)
     return result

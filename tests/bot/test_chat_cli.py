@@ -19,6 +19,7 @@ from faq.store import FaqStore
 from infomigra.redis_server import EmbeddedRedis
 from tests.bot.conftest import MARIA, TOKEN, make_entry
 from tests.bot.fake_telegram import FakeTelegram
+from tests.conftest import TEST_HASH_SECRET
 
 CliRunner = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -26,6 +27,7 @@ CliRunner = Callable[..., subprocess.CompletedProcess[str]]
 @pytest.fixture
 def run_cli(redis_server: EmbeddedRedis, redis: Redis, tmp_path: Path) -> CliRunner:
     env = {**os.environ, "REDIS_URL": redis_server.url,
+           "INFOMIGRA_USER_HASH_SECRET": TEST_HASH_SECRET,
            "INFOMIGRA_DATA_DIR": str(tmp_path / "var"), "INFOMIGRA_LOG_LEVEL": "WARNING"}
     env.pop("BOT_TOKEN", None)
 
@@ -95,7 +97,8 @@ def test_bot_without_a_token_says_how_and_exits_2(run_cli: CliRunner) -> None:
 
 async def test_the_bot_command_polls_answers_and_stops_on_sigterm(
         tg: FakeTelegram, redis_server: EmbeddedRedis, redis: Redis, tmp_path: Path) -> None:
-    env = {**os.environ, "REDIS_URL": redis_server.url, "BOT_TOKEN": TOKEN,
+    env = {**os.environ, "REDIS_URL": redis_server.url,
+           "INFOMIGRA_USER_HASH_SECRET": TEST_HASH_SECRET, "BOT_TOKEN": TOKEN,
            "TELEGRAM_API_URL": tg.url, "INFOMIGRA_DATA_DIR": str(tmp_path / "var"),
            "INFOMIGRA_LOG_LEVEL": "WARNING"}
     process = await asyncio.create_subprocess_exec(

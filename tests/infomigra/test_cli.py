@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from faq.loader import Content
 from faq.store import FaqStore
 from infomigra.redis_server import EmbeddedRedis
+from tests.conftest import TEST_HASH_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def run_cli(redis_server: EmbeddedRedis, redis: Redis, tmp_path: Path):
     env = {**os.environ, "REDIS_URL": redis_server.url,
+           "INFOMIGRA_USER_HASH_SECRET": TEST_HASH_SECRET,
            "INFOMIGRA_DATA_DIR": str(tmp_path / "var"), "INFOMIGRA_LOG_LEVEL": "WARNING"}
     env.pop("BOT_TOKEN", None)
 
