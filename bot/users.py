@@ -17,6 +17,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.guard import RedisGuard
+from faq.erasure import AppendOnlyRewriter
 from faq.keys import Keys
 from faq.redis_values import as_text
 
@@ -67,6 +68,7 @@ class UserState:
         self.retention_seconds = retention_seconds
         self.clock = clock
         self._rate = redis.register_script(_RATE_SCRIPT)
+        self.rewriter = AppendOnlyRewriter(redis)
 
     # -- language ----------------------------------------------------------------------------
 
@@ -121,6 +123,7 @@ class UserState:
             async for key in self.redis.scan_iter(match=f"{base}:*", count=500):
                 found.append(as_text(key))
             await self.redis.delete(*found)
+            self.rewriter.request()  # so the hash leaves the append-only file too
             return True
 
         return await self.guard.run(delete, False)

@@ -58,7 +58,7 @@ def redis_url(settings: Settings) -> Iterator[str]:
     if settings.redis_url:
         yield settings.redis_url
         return
-    server = EmbeddedRedis(Path(settings.data_dir))
+    server = EmbeddedRedis(Path(settings.data_dir), appendfsync=settings.redis_appendfsync)
     url = server.start()
     try:
         yield url
