@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from infomigra import commands_api, commands_bot, commands_core
 from infomigra.logging_setup import configure_logging
+from infomigra.redis_server import missing_binary
 from infomigra.settings import Settings
 
 
@@ -30,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"infomigra: invalid configuration:\n{exc}", file=sys.stderr)
         return 2
-    problem = settings.startup_problem()
+    problem = settings.startup_problem() or (None if settings.redis_url else missing_binary())
     if problem:
         print(f"infomigra: {problem}", file=sys.stderr)
         return 2

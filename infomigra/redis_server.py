@@ -84,6 +84,15 @@ def _probe(path: Path, timeout: float = 0.5) -> Probe:
             return "busy"
 
 
+def missing_binary() -> str | None:
+    """Why the embedded server cannot run here (one line), or None."""
+    try:
+        redis_server_binary()
+    except RuntimeError as exc:
+        return str(exc)
+    return None
+
+
 def _socket_answers(path: Path, timeout: float = 0.5) -> bool:
     return _probe(path, timeout) == "ready"
 

@@ -22,6 +22,13 @@ MISSING_SHARED_SECRET = (
     "'import secrets; print(secrets.token_hex(32))')")
 
 
+def default_locales_dir() -> Path:
+    """The catalogs a wheel carries inside the package (see setup.py), else the checkout's."""
+    here = Path(__file__).resolve().parent
+    installed = here / "locales"
+    return installed if installed.is_dir() else here.parent / "locales"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="INFOMIGRA_", env_file=".env",
                                       env_file_encoding="utf-8", extra="ignore")
@@ -35,7 +42,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("TELEGRAM_API_URL", "INFOMIGRA_TELEGRAM_API_URL"))
 
     data_dir: Path = Path("var")
-    locales_dir: Path = Path(__file__).resolve().parent.parent / "locales"
+    locales_dir: Path = Field(default_factory=default_locales_dir)
     redis_prefix: str = "im:"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -73,12 +80,13 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    @field_validator("user_hash_secret")
+    @field_validator("user_hash_secret", mode="before")
     @classmethod
-    def _not_empty(cls, value: SecretStr | None) -> SecretStr | None:
-        # An HMAC with an empty key is a plain hash anyone can recompute.
-        if value is not None and not value.get_secret_value().strip():
-            raise ValueError("is empty: set a long random value or remove the variable")
+    def _empty_is_unset(cls, value: object) -> object:
+        # `INFOMIGRA_USER_HASH_SECRET=` as in .env.example: unset, never an empty HMAC key
+        # (that would be a plain hash anyone can recompute).
+        if isinstance(value, str) and not value.strip():
+            return None
         return value
 
     @property

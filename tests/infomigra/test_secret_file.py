@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from infomigra.cli import main
 from infomigra.secret_file import SECRET_FILE, SecretFileError, load_or_create
 from infomigra.settings import MISSING_SHARED_SECRET, Settings
 
@@ -75,6 +76,24 @@ def test_an_external_redis_needs_a_configured_key(tmp_path: Path) -> None:
     assert configured.startup_problem() is None and configured.hash_secret() == b"k" * 32
 
 
-def test_an_empty_configured_key_is_a_configuration_error() -> None:
-    with pytest.raises(ValueError, match="is empty"):
-        Settings(user_hash_secret="  ", _env_file=None)  # type: ignore[call-arg]
+def test_an_empty_configured_key_counts_as_unset_never_as_a_key(tmp_path: Path) -> None:
+    """``INFOMIGRA_USER_HASH_SECRET=`` as .env.example has it."""
+    embedded = Settings(data_dir=tmp_path / "var", user_hash_secret="  ",
+                        _env_file=None)  # type: ignore[call-arg]
+    assert embedded.user_hash_secret is None
+    assert len(embedded.hash_secret()) == 64  # the generated one
+    external = Settings(data_dir=tmp_path / "var", user_hash_secret="", redis_url="redis://db",
+                        _env_file=None)  # type: ignore[call-arg]
+    assert external.startup_problem() == MISSING_SHARED_SECRET
+
+
+def test_the_cli_refuses_an_external_redis_without_a_key_in_one_line(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:9/0")
+    monkeypatch.delenv("INFOMIGRA_USER_HASH_SECRET", raising=False)
+    assert main(["keys", "list"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"infomigra: {MISSING_SHARED_SECRET}\n"
+    assert not (tmp_path / "var").exists()  # refused before anything was made
