@@ -30,31 +30,31 @@ class SecretFileError(RuntimeError):
     """The key file exists but does not hold a key; the message says what to do."""
 
 
-def _write_new(path: Path) -> None:
-    """Create ``path`` holding a fresh key, unless some other process already did."""
-    key = secrets.token_hex(KEY_BYTES).encode()
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+def _create(path: Path, key: bytes) -> bool:
+    """Create ``path`` (0600) holding ``key``; False when it exists already."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
     try:
         os.write(fd, key)
         os.fsync(fd)
     finally:
         os.close(fd)
+    return True
+
+
+def _write_new(path: Path) -> None:
+    """Create ``path`` holding a fresh key, unless some other process already did."""
+    key = secrets.token_hex(KEY_BYTES).encode()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    _create(tmp, key)
     try:
         os.link(tmp, path)  # atomic and exclusive: fails when another process won
     except FileExistsError:
         pass
     except OSError:  # no hard links here (some network filesystems): exclusive create instead
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            try:
-                os.write(fd, key)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        _create(path, key)
     finally:
         os.unlink(tmp)
 
