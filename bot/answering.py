@@ -40,7 +40,9 @@ class Answering:
         log.info("question lang=%s decision=%s entry=%s score=%.3f chars=%d", lang,
                  result.decision.value, best.entry_id if best else "-",
                  best.score if best else 0.0, len(text))
-        if user_hash is not None:  # the stats keep the text only up to their length limit
+        if user_hash is not None:
+            store_text = len(text) <= self.config.max_stored_question_chars
             await self.guard.run(
-                lambda: self.stats.record_question(result, lang, user_hash), None)
+                lambda: self.stats.record_question(result, lang, user_hash,
+                                                   store_text=store_text), None)
         return reply

@@ -23,6 +23,7 @@ class BotConfig:
     default_language: str = defaults.DEFAULT_LANGUAGE
     rate_limit_per_minute: int = defaults.RATE_LIMIT_PER_MINUTE
     retention_days: int = defaults.RETENTION_DAYS
+    max_stored_question_chars: int = defaults.MAX_STORED_QUESTION_CHARS
     contact_entry_id: str = "talk-to-person"
     """The talk-to-a-person entry offered whenever the bot cannot help."""
     page_size: int = 8

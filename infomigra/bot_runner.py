@@ -37,6 +37,7 @@ def bot_config(services: Services) -> BotConfig:
         default_language=settings.default_language,
         rate_limit_per_minute=settings.rate_limit_per_minute,
         retention_days=settings.retention_days,
+        max_stored_question_chars=settings.max_stored_question_chars,
     )
 
 
