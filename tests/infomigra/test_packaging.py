@@ -14,14 +14,17 @@ import sys
 import sysconfig
 import tomllib
 import zipfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from types import ModuleType
 
 import httpx
 import pytest
 import yaml
+from fastapi import FastAPI
 
 from infomigra.settings import Settings
+from tests.admin_api.conftest import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCKS = ("requirements.lock", "requirements-dev.lock", "requirements-build.lock")
@@ -143,11 +146,8 @@ def test_the_health_check_asks_the_port_from_the_environment(api_url: str) -> No
 
 
 @pytest.fixture
-async def api_url():  # type: ignore[no-untyped-def]
-    from fastapi import FastAPI
-
-    from tests.admin_api.conftest import serving
-
+async def api_url() -> AsyncIterator[str]:
+    """Something answering /healthz on a free port, as the API would."""
     app = FastAPI()
     app.get("/healthz")(lambda: {"status": "ok"})
     async with serving(app) as server:
