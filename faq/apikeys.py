@@ -126,7 +126,7 @@ class ApiKeyRegistry:
     async def by_digest(self, digest: str) -> ApiKey | None:
         """The live key with this digest (a console session holds the digest, not the key)."""
         raw = await self.redis.hgetall(self.keys.api_key(digest))
-        fields = {_text(k): _text(v) for k, v in (raw or {}).items()}
+        fields = {as_text(k): as_text(v) for k, v in (raw or {}).items()}
         return _key_from(digest, fields) if fields else None
 
     async def has_admin(self) -> bool:
