@@ -17,7 +17,9 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.guard import RedisGuard
+from faq.erasure import AppendOnlyRewriter
 from faq.keys import Keys
+from faq.redis_values import as_text
 
 VOTES = ("up", "down")
 VOTE_UNKNOWN = "?"
@@ -66,13 +68,14 @@ class UserState:
         self.retention_seconds = retention_seconds
         self.clock = clock
         self._rate = redis.register_script(_RATE_SCRIPT)
+        self.rewriter = AppendOnlyRewriter(redis)
 
     # -- language ----------------------------------------------------------------------------
 
     async def language(self, user: str) -> str | None:
         async def read() -> str | None:
             value: Any = await self.redis.hget(self.keys.user(user), "lang")
-            return _text(value) if value else None
+            return as_text(value) if value else None
 
         return await self.guard.run(read, None)
 
@@ -94,7 +97,7 @@ class UserState:
             pipe.hset(key, slot, vote)
             pipe.expire(key, self.retention_seconds)
             previous, _, _ = await pipe.execute()
-            return _text(previous) if previous else None
+            return as_text(previous) if previous else None
 
         return await self.guard.run(swap, VOTE_UNKNOWN)
 
@@ -118,12 +121,10 @@ class UserState:
             base = self.keys.user(user)
             found = [base, self.keys.user_votes(user), self.keys.user_rate(user)]
             async for key in self.redis.scan_iter(match=f"{base}:*", count=500):
-                found.append(_text(key))
+                found.append(as_text(key))
             await self.redis.delete(*found)
+            self.rewriter.request()  # so the hash leaves the append-only file too
             return True
 
         return await self.guard.run(delete, False)
 
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

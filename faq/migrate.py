@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 
 from faq.keys import LAYOUT_VERSION, Keys
+from faq.redis_values import as_text
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ async def migrate_layout(redis: Redis, keys: Keys, *, cluster: bool = False) -> 
         rename = redis.register_script(_RENAME_SCRIPT)
         pattern = re.sub(r"([*?\[\]\\])", r"\\\1", keys.prefix) + "*"
         async for raw in redis.scan_iter(match=pattern, count=1000):
-            old = raw.decode() if isinstance(raw, bytes) else str(raw)
+            old = as_text(raw)
             new = keys.legacy_name(old)
             if new is None:
                 continue

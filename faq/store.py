@@ -11,27 +11,23 @@ left.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from redis.asyncio import Redis
 
 from faq.keys import Keys
 from faq.models import Category, Entry, Status
+from faq.redis_values import Clock, as_text, utc_now
 
-Clock = Callable[[], datetime]
 SEED_ACTOR = "system:seed"
 AUDIT_MAXLEN = 100_000  # the whole log, unchanged from before: bounds its memory
 ENTRY_AUDIT_MAXLEN = 1_000  # record ids indexed per entry: years of edits of one entry
 HISTORY_LENGTH = 50  # versions kept per entry (issue 14; the `history_length` setting)
 READ_CHUNK = 500  # keys per MGET/XRANGE: bounded replies, so Redis never blocks on one of MBs
 INDEX_VERSION = 1  # bump when ensure_indexes() must run again on existing data
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class StoreError(Exception):
@@ -246,7 +242,7 @@ class FaqStore:
 
     async def list_entries(self) -> list[Entry]:
         """Every entry, by id. O(FAQ): for the matcher snapshot and exports, not for pages."""
-        ids = sorted(_text(i) for i in await self.redis.smembers(self.keys.ids))
+        ids = sorted(as_text(i) for i in await self.redis.smembers(self.keys.ids))
         found = await self.get_many(ids)
         return [found[i] for i in ids if i in found]
 
@@ -280,7 +276,7 @@ class FaqStore:
         below = str(before.toordinal()) if before else ""
         result = await self._page_script(
             keys=keys, args=[len(sets), offset, -1 if limit is None else limit, below])
-        return [_text(i) for i in result[1:]], int(result[0])
+        return [as_text(i) for i in result[1:]], int(result[0])
 
     async def page_entries(self, where: EntryFilter | None = None, *, offset: int = 0,
                            limit: int = 50) -> Page:
@@ -295,7 +291,7 @@ class FaqStore:
         passes the documents on as they are (they were validated when saved)."""
         ids, total = await self.page(where, offset=offset, limit=limit)
         raws = await self.redis.mget([self.keys.entry(i) for i in ids]) if ids else []
-        return [_text(r) for r in raws if r], total
+        return [as_text(r) for r in raws if r], total
 
     async def revision(self) -> int:
         return int(await self.redis.get(self.keys.rev) or 0)
@@ -303,7 +299,7 @@ class FaqStore:
     async def changed_since(self, revision: int) -> list[str]:
         """Ids of the entries saved after ``revision``, oldest change first."""
         ids = await self.redis.zrangebyscore(self.keys.changes, f"({revision}", "+inf")
-        return [_text(i) for i in ids]
+        return [as_text(i) for i in ids]
 
     async def history(self, entry_id: str) -> list[Entry]:
         """The kept versions of the entry, newest first (the current one included); the save
@@ -338,9 +334,9 @@ class FaqStore:
             rows = await self.redis.xrevrange(self.keys.audit, max=end, min=start, count=limit)
         records: list[AuditRecord] = []
         for stream_id, fields in rows or []:
-            f = {_text(k): _text(v) for k, v in (fields or {}).items()}
+            f = {as_text(k): as_text(v) for k, v in (fields or {}).items()}
             records.append(AuditRecord(
-                id=_text(stream_id), entry=f.get("entry", ""), action=f.get("action", ""),
+                id=as_text(stream_id), entry=f.get("entry", ""), action=f.get("action", ""),
                 version=int(f.get("version", 0)), actor=f.get("actor", ""),
                 at=datetime.fromisoformat(f["at"]) if f.get("at") else self.clock(),
                 detail=f.get("detail", "")))
@@ -425,7 +421,7 @@ class FaqStore:
         stream_id = await self._note_script(keys=keys, args=[
             AUDIT_MAXLEN, ENTRY_AUDIT_MAXLEN, "entry", entry, "action", action,
             "version", str(version), "actor", actor, "at", now.isoformat(), "detail", detail])
-        return _text(stream_id)
+        return as_text(stream_id)
 
     async def archive(self, entry_id: str, *, expected_version: int, actor: str) -> Entry:
         current = await self.get(entry_id)
@@ -489,7 +485,7 @@ class FaqStore:
         then a start pays one GET. Returns True when it built something."""
         if await self.redis.get(self.keys.index_version) == str(INDEX_VERSION):
             return False
-        ids = sorted(_text(i) for i in await self.redis.smembers(self.keys.ids))
+        ids = sorted(as_text(i) for i in await self.redis.smembers(self.keys.ids))
         for start in range(0, len(ids), READ_CHUNK):
             entries = (await self.get_many(ids[start:start + READ_CHUNK])).values()
             pipe = self.redis.pipeline(transaction=False)
@@ -515,23 +511,19 @@ class FaqStore:
                 return
             pipe = self.redis.pipeline(transaction=False)
             for stream_id, fields in rows:
-                entry_id = _text((fields or {}).get("entry", ""))
+                entry_id = as_text((fields or {}).get("entry", ""))
                 if entry_id:
-                    sid = _text(stream_id)
+                    sid = as_text(stream_id)
                     pipe.zadd(self.keys.entry_audit(entry_id), {sid: int(sid.split("-")[0])})
             await pipe.execute()
             if len(rows) < READ_CHUNK:
                 return
-            after = "(" + _text(rows[-1][0])
+            after = "(" + as_text(rows[-1][0])
 
 
 def reviewed_score(entry: Entry) -> int:
     """The review date as a sortable number; 0 (before any date) when never reviewed."""
     return entry.reviewed_on.toordinal() if entry.reviewed_on else 0
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _pairs(flat: list[Any]) -> dict[Any, Any]:
