@@ -41,7 +41,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.methods import AnswerCallbackQuery, GetUpdates, Response, TelegramMethod
+from aiogram.methods import AnswerCallbackQuery, GetMe, GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from redis.asyncio import Redis
 
@@ -138,6 +138,8 @@ class DeliveryMiddleware(BaseRequestMiddleware):
             if self.health is not None:
                 self.health.mark()
             return response
+        if isinstance(method, GetMe):  # at start: the runner decides (refused token: exit)
+            return await make_request(bot, method)
         chat_id = getattr(method, "chat_id", None)
         chat = chat_id if isinstance(chat_id, int) else None
         if chat is not None and self.recipients is not None and self.recipients.blocked(chat):

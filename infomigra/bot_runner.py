@@ -41,11 +41,12 @@ from bot.sender import Delivery
 from faq.keys import Keys
 from infomigra.bot_errors import BotNotConfigured, BotTokenRefused
 from infomigra.runtime import Services
+from infomigra.settings import Settings
 from infomigra.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BotNotConfigured", "BotTokenRefused", "bot_config", "run_bot"]
+__all__ = ["BotNotConfigured", "BotTokenRefused", "bot_config", "check_token", "run_bot"]
 
 CLOSE_SECONDS = 3.0
 """Closing the HTTP session and the FAQ follower: quick, or abandoned (exit must not hang)."""
@@ -113,10 +114,12 @@ async def run_bot(services: Services, *, webhook: bool, stop: asyncio.Event | No
     bot, dp = build_bot(services, config, health)
     stop = stop or asyncio.Event()
     address = webhook_address(services) if webhook else ""
-    # `serve` already follows the changes for the API: share its follower, do not start a second.
-    follower = None if services.live.following else await services.live.start()
+    follower: asyncio.Task[None] | None = None
     try:
         await _check_token(bot, stop, health)
+        # `serve` already follows the changes for the API: share its follower, not a second.
+        if not services.live.following:
+            follower = await services.live.start()
         if not stop.is_set():
             if webhook:
                 await _serve_webhook(bot, dp, services, address, stop, config, health)
@@ -130,6 +133,18 @@ async def run_bot(services: Services, *, webhook: bool, stop: asyncio.Event | No
             await asyncio.wait_for(bot.session.close(), CLOSE_SECONDS)
         except TimeoutError:
             log.warning("closing the Telegram session took over %.0f s", CLOSE_SECONDS)
+
+
+async def check_token(settings: Settings, stop: asyncio.Event) -> None:
+    """Ask Telegram about the token before anything else starts (Redis, the FAQ snapshot), so
+    a refused one ends ``infomigra bot`` within a second or two of Telegram's answer."""
+    if settings.bot_token is None:
+        raise BotNotConfigured("BOT_TOKEN is not set")
+    bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
+    try:
+        await _check_token(bot, stop, BotHealth())
+    finally:
+        await asyncio.wait_for(bot.session.close(), CLOSE_SECONDS)
 
 
 async def _check_token(bot: Bot, stop: asyncio.Event, health: BotHealth) -> None:

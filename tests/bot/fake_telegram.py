@@ -190,10 +190,12 @@ class FakeTelegram:
                 "can_connect_to_business": False, "has_main_web_app": False}
 
     async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
         if request.match_info["token"] != self.token:
+            self.calls.append(Call(method, {}, error="Unauthorized"))
+            await self._notify()
             return web.json_response({"ok": False, "error_code": 401,
                                       "description": "Unauthorized"}, status=401)
-        method = request.match_info["method"]
         params = _decode(await request.post())
         handler = getattr(self, "_m_" + method.lower(), None)
         if handler is None:

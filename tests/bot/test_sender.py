@@ -40,6 +40,7 @@ from tests.bot.conftest import (
     sent,
 )
 from tests.bot.fake_telegram import Call, FakeTelegram
+from tests.bot.privacy import assert_no_personal_data
 from tests.bot.test_delivery import PARAGRAPHS
 
 
@@ -63,6 +64,7 @@ def no_error_logs(caplog: pytest.LogCaptureFixture) -> Any:
     yield
     bad = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     assert not bad, [r.getMessage() for r in bad]
+    assert_no_personal_data(caplog.text.splitlines())
 
 
 async def test_429_is_retried_after_retry_after_and_the_answer_arrives_once(
