@@ -166,6 +166,7 @@ async def _check_token(bot: Bot, stop: asyncio.Event, health: BotHealth) -> None
             await _sleep_or_stop(backoff.next_delay, stop)
             next(backoff)
             continue
+        health.mark()
         log.info("connected to Telegram as a bot with %s", "inline mode" if
                  me.supports_inline_queries else "no inline mode")
         return

@@ -13,11 +13,23 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from redis.asyncio import Redis
+
+from faq.stats import Stats
+from infomigra.api_runner import serve_services
+from infomigra.runtime import Services
 
 from infomigra.redis_server import EmbeddedRedis
 from tests.bot.conftest import MARIA, PASSPORT_ES, TOKEN
 from tests.bot.fake_telegram import FakeTelegram
 from tests.bot.privacy import assert_no_personal_data
+from tests.bot.test_polling import free_port, with_settings
 from tests.conftest import TEST_HASH_SECRET
 
 WRONG_TOKEN = "987654321:WRONG-token_that-telegram-refuses"
@@ -40,7 +52,7 @@ async def start_bot(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Proces
 
 
 async def test_a_refused_token_and_a_sigterm_during_a_slow_send(
-        tg: FakeTelegram, redis_server: EmbeddedRedis, tmp_path: Path) -> None:
+        tg: FakeTelegram, redis_server: EmbeddedRedis, redis: Redis, tmp_path: Path) -> None:
     """Both processes start together: each start pays for importing aiogram."""
     wrong_tg = FakeTelegram(TOKEN)  # its own server: the wrong token is refused on getMe
     await wrong_tg.start()
@@ -76,7 +88,7 @@ async def test_a_refused_token_and_a_sigterm_during_a_slow_send(
 
         # -- SIGTERM while the answer is on its way: it completes, exit 0, no ERROR
         await tg.wait_for(lambda c: c.method == "deleteWebhook", timeout=60)
-        tg.slow("sendMessage", 1.5)
+        tg.slow("sendMessage", 2.0)
         await tg.push(tg.update("message", tg.user_message(MARIA, PASSPORT_ES)))
         sending = await tg.wait_for(lambda c: c.method == "sendMessage", timeout=30)
         good.send_signal(signal.SIGTERM)
@@ -85,8 +97,42 @@ async def test_a_refused_token_and_a_sigterm_during_a_slow_send(
         assert good.returncode == 0, log[-2000:]
         assert sending.result is not None and sending.result["chat"]["id"] == MARIA.id
         assert " ERROR " not in log and "Traceback" not in log, log[-2000:]
-        assert "1 update(s) still being answered" in log
+        # The handler ran to its end after the send (it counts the question only then).
+        stats = Stats(redis, ZoneInfo("America/Guatemala"))
+        today = stats.today()
+        assert (await stats.summary(today, today)).answered == 1
         assert " DEBUG " in log  # the scan below read the most talkative level
         assert_no_personal_data(log.splitlines() + lines)
     finally:
         await wrong_tg.stop()
+
+
+@pytest.mark.parametrize("token_ok", [True, False])
+async def test_readyz_under_serve_reports_the_bot(tg: FakeTelegram, services: Services,
+                                                  token_ok: bool) -> None:
+    port = free_port()
+    svc = with_settings(services, bot_token=SecretStr(TOKEN if token_ok else WRONG_TOKEN),
+                        telegram_api_url=tg.url)
+    servers: list[Any] = []
+    task = asyncio.create_task(serve_services(svc, svc.settings, host="127.0.0.1", port=port,
+                                              server_ready=servers.append))
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            wanted = 200 if token_ok else 503
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    res = await http.get("/readyz")
+                    if res.status_code == wanted:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "readyz never said what it should"
+                await asyncio.sleep(0.1)
+        if token_ok:
+            assert res.json()["bot"] == "ok"
+        else:
+            assert res.json()["error"]["code"] == "bot_unavailable"
+    finally:
+        servers[0].should_exit = True
+        await asyncio.wait_for(task, 20)
