@@ -27,8 +27,8 @@ from bot.handlers import create_routers
 from bot.i18n import build_i18n
 from bot.middlewares.addressing import AddressingMiddleware
 from bot.middlewares.callback_answer import CallbackAnswerGuard
-from bot.middlewares.inflight import InFlight
 from bot.middlewares.identity import IdentityMiddleware
+from bot.middlewares.inflight import InFlight
 from bot.middlewares.locale import PersonLocaleMiddleware
 from bot.middlewares.throttle import ThrottleMiddleware
 from bot.sender import Delivery, note_answered

@@ -13,6 +13,7 @@ refuses at start raises ``BotTokenRefused`` at once instead of retrying forever.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -173,10 +174,8 @@ async def _check_token(bot: Bot, stop: asyncio.Event, health: BotHealth) -> None
 
 
 async def _sleep_or_stop(seconds: float, stop: asyncio.Event) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        pass
 
 
 async def _finish_updates(dp: Dispatcher, config: BotConfig) -> None:

@@ -23,9 +23,8 @@ from redis.asyncio import Redis
 
 from faq.stats import Stats
 from infomigra.api_runner import serve_services
-from infomigra.runtime import Services
-
 from infomigra.redis_server import EmbeddedRedis
+from infomigra.runtime import Services
 from tests.bot.conftest import MARIA, PASSPORT_ES, TOKEN
 from tests.bot.fake_telegram import FakeTelegram
 from tests.bot.privacy import assert_no_personal_data
@@ -84,7 +83,7 @@ async def test_a_refused_token_and_a_sigterm_during_a_slow_send(
                            "Unauthorized): the token is wrong or was revoked; get the current "
                            "one from @BotFather"]
         assert not [ln for ln in lines if " ERROR " in ln]
-        print(f"refused token: exit 2 {exit_seconds:.2f} s after getMe")  # noqa: T201
+        print(f"refused token: exit 2 {exit_seconds:.2f} s after getMe")
 
         # -- SIGTERM while the answer is on its way: it completes, exit 0, no ERROR
         await tg.wait_for(lambda c: c.method == "deleteWebhook", timeout=60)
