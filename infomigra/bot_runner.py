@@ -275,9 +275,9 @@ async def _serve_webhook(bot: Bot, dp: Dispatcher, services: Services, address: 
     settings = services.settings
     secret = webhook_secret(services)
     app = web.Application()
-    WebhookHandler(dp, bot, secret_token=secret, redis=services.redis, keys=services.keys,
-                   config=config, health=health).register(
-        app, path="/" + settings.webhook_path.strip("/"))
+    handler = WebhookHandler(dp, bot, secret_token=secret, redis=services.redis,
+                             keys=services.keys, config=config, health=health)
+    handler.register(app, path="/" + settings.webhook_path.strip("/"))
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=CLOSE_SECONDS)
     await runner.setup()
     workflow = {**dp.workflow_data, "bot": bot, "dispatcher": dp}
@@ -294,6 +294,9 @@ async def _serve_webhook(bot: Bot, dp: Dispatcher, services: Services, address: 
         await stop.wait()
     finally:  # also when cancelled: the awaits below still run, each bounded
         await runner.cleanup()  # no new updates; those being answered finish below
+        taken = set(handler._background_feed_update_tasks)  # accepted, maybe not yet started
+        if taken:
+            await asyncio.wait(taken, timeout=config.shutdown_seconds)
         await _finish_updates(dp, config)
         if started:
             await dp.emit_shutdown(**workflow)
