@@ -18,6 +18,7 @@ from faq.inbox import InboxDesk
 from faq.live import LiveMatcher
 from faq.stats import Stats
 from faq.store import FaqStore
+from faq.usecases import FaqService
 
 from .config import ApiConfig, ApiState
 from .errors import ApiError
@@ -57,6 +58,10 @@ def _inbox(state: StateDep) -> InboxDesk:
     return state.inbox
 
 
+def _service(state: StateDep) -> FaqService:
+    return state.faq
+
+
 def _config(state: StateDep) -> ApiConfig:
     return state.config
 
@@ -67,6 +72,7 @@ LiveDep = Annotated[LiveMatcher, Depends(_live)]
 KeyRegistryDep = Annotated[ApiKeyRegistry, Depends(_registry)]
 InboxDep = Annotated[InboxDesk, Depends(_inbox)]
 ConfigDep = Annotated[ApiConfig, Depends(_config)]
+FaqServiceDep = Annotated[FaqService, Depends(_service)]
 
 
 def client_address(request: Request) -> str:
