@@ -6,6 +6,7 @@ environment, so tests and other hosts can build it with any store and options th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
@@ -75,6 +76,8 @@ class ApiServices:
     stats: Stats
     live: LiveMatcher
     api_keys: ApiKeyRegistry
+    bot_ready: Callable[[], bool] | None = None
+    """Under ``serve``: has the bot heard from Telegram lately? (``/readyz`` reports it)."""
 
 
 @dataclass

@@ -126,6 +126,22 @@ class Keys:
     def user_rate(self, user_hash: str) -> str:
         return f"{self.user(user_hash)}:rate"
 
+    def user_suggestions(self, user_hash: str) -> str:
+        """Did-you-mean questions awaiting a tap (redacted, for a day): "none of these" sends
+        the question to the inbox."""
+        return f"{self.user(user_hash)}:suggested"
+
+    # -- Telegram: updates taken, the shared outgoing budget -----------------------------------
+
+    def update_seen(self, update_id: int) -> str:
+        """A webhook update already taken (Telegram re-sends after a timeout)."""
+        return f"{self.prefix}tg:update:{update_id}"
+
+    def outgoing_budget(self, bucket: str) -> str:
+        """One bucket of the outgoing rate limiter (``all``, or a chat's). One slot for all of
+        them: each send checks the overall bucket and its chat's in one script."""
+        return f"{self.prefix}{{tg-out}}:{bucket}"
+
     # -- admin API keys: one slot ------------------------------------------------------------
 
     def api_key(self, digest: str) -> str:
