@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from zoneinfo import ZoneInfo
 
+from faq.alerts import AlertDesk
 from faq.apikeys import ApiKeyRegistry, AuthThrottle
+from faq.conversations import ConversationDesk
 from faq.inbox import InboxDesk, InboxOptions
 from faq.live import LiveMatcher
 from faq.stats import Stats
@@ -42,6 +44,10 @@ class ApiServices:
     stats: Stats
     live: LiveMatcher
     api_keys: ApiKeyRegistry
+    conversations: ConversationDesk | None = None
+    """Talking to a person (None: the feature is off)."""
+    alerts: AlertDesk | None = None
+    """Opt-in alerts (None: the feature is off)."""
 
 
 @dataclass

@@ -35,7 +35,8 @@ def api_config(settings: Settings) -> ApiConfig:
 def api_services(services: Services) -> ApiServices:
     registry = ApiKeyRegistry(services.redis, services.keys)
     return ApiServices(store=services.store, stats=services.stats, live=services.live,
-                       api_keys=registry)
+                       api_keys=registry, conversations=services.conversations,
+                       alerts=services.alerts)
 
 
 @contextlib.asynccontextmanager
