@@ -6,6 +6,7 @@ environment, so tests and other hosts can build it with any store and options th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from zoneinfo import ZoneInfo
@@ -48,6 +49,8 @@ class ApiServices:
     """Talking to a person (None: the feature is off)."""
     alerts: AlertDesk | None = None
     """Opt-in alerts (None: the feature is off)."""
+    bot_ready: Callable[[], bool] | None = None
+    """Under ``serve``: has the bot heard from Telegram lately? (``/readyz`` reports it)."""
 
 
 @dataclass

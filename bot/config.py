@@ -9,7 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.ratelimit import Limits
+
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+
+@dataclass(frozen=True)
+class SendPolicy:
+    """How hard the sender tries before a reply counts as not delivered."""
+
+    max_attempts: int = 5
+    max_retry_after: float = 60.0
+    """Telegram asks for ``retry_after`` seconds (a flood wait can be minutes): one wait is
+    capped at this, and the call tried at most ``max_attempts`` times."""
+    backoff_base: float = 0.5
+    backoff_max: float = 8.0
+    """Network errors and 5xx: 0.5, 1, 2, 4 s between five tries (aiogram's own polling
+    backoff starts at 1 s; a waiting person is worth a quicker first retry)."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +42,13 @@ class BotConfig:
     page_size: int = 8
     """Entries per page when browsing a topic; more than this and the topic is paginated."""
     inline_results: int = 5
+    send_policy: SendPolicy = field(default_factory=SendPolicy)
+    rate_limits: Limits = field(default_factory=Limits)
+    update_dedupe_seconds: int = 3600
+    """How long a webhook update id is remembered: Telegram re-sends an update it got no answer
+    for within minutes, so an hour covers its retries at a few bytes per update."""
+    shutdown_seconds: float = 10.0
+    """On SIGTERM, how long updates being answered may take to finish."""
 
     @property
     def retention_seconds(self) -> int:

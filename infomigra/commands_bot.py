@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from infomigra.runtime import Services, open_services
@@ -27,7 +28,8 @@ Create a bot with @BotFather in Telegram, then run for example:
 def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
     from aiogram.utils.token import TokenValidationError, validate_token
 
-    from infomigra.bot_runner import BotNotConfigured, run_bot, webhook_address
+    from infomigra.bot_errors import BotNotConfigured, BotTokenRefused
+    from infomigra.bot_runner import run_bot, webhook_address
 
     token = settings.bot_token.get_secret_value().strip() if settings.bot_token else ""
     if not token:
@@ -44,28 +46,36 @@ def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
               "address Telegram sends updates to).", file=sys.stderr)
         return 2
 
-    async def main() -> None:
+    async def main(stop: asyncio.Event) -> None:
         async with open_services(settings) as services:
             if args.webhook:
                 webhook_address(services)
-            await run_bot(services, webhook=args.webhook)
+            await run_bot(services, webhook=args.webhook, stop=stop)
 
     try:
-        _run_until_signal(main())
-    except BotNotConfigured as exc:
+        _run_until_signal(main)
+    except (BotNotConfigured, BotTokenRefused) as exc:
         print(f"infomigra bot: {exc}", file=sys.stderr)
         return 2
     return 0
 
 
-def _run_until_signal(work: Any) -> None:
-    """Run ``work``; SIGTERM (docker stop) and Ctrl-C cancel it so it shuts down cleanly."""
+def _run_until_signal(work: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run ``work(stop)``; SIGTERM (docker stop) and Ctrl-C set ``stop`` so the bot finishes
+    the answers in progress and shuts down cleanly; a second signal cancels outright."""
     async def guarded() -> None:
-        task = asyncio.ensure_future(work)
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(work(stop))
         loop = asyncio.get_running_loop()
+
+        def on_signal() -> None:
+            if stop.is_set():
+                task.cancel()
+            stop.set()
+
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, task.cancel)
+                loop.add_signal_handler(sig, on_signal)
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
