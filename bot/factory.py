@@ -27,12 +27,14 @@ from bot.handlers import create_routers
 from bot.i18n import build_i18n
 from bot.middlewares.addressing import AddressingMiddleware
 from bot.middlewares.callback_answer import CallbackAnswerGuard
-from bot.middlewares.inflight import InFlight
 from bot.middlewares.identity import IdentityMiddleware
+from bot.middlewares.inflight import InFlight
 from bot.middlewares.locale import PersonLocaleMiddleware
 from bot.middlewares.throttle import ThrottleMiddleware
 from bot.sender import Delivery, note_answered
 from bot.users import UserState
+from faq.alerts import AlertDesk
+from faq.conversations import ConversationDesk
 from faq.live import LiveMatcher
 from faq.stats import Stats
 from faq.store import FaqStore
@@ -64,7 +66,9 @@ def create_dispatcher(*, store: FaqStore, live: LiveMatcher, stats: Stats, confi
                       redis: Redis | None = None,
                       clock: Callable[[], datetime] = _utc_now,
                       guard: RedisGuard | None = None,
-                      delivery: Delivery | None = None) -> Dispatcher:
+                      delivery: Delivery | None = None,
+                      conversations: ConversationDesk | None = None,
+                      alerts: AlertDesk | None = None) -> Dispatcher:
     """The whole bot: middlewares, routers in order, the errors handler, and the command menu
     on start-up.
 
@@ -80,7 +84,7 @@ def create_dispatcher(*, store: FaqStore, live: LiveMatcher, stats: Stats, confi
     dp = Dispatcher(
         store=store, live=live, stats=stats, config=config, guard=guard, users=users,
         answering=Answering(live, stats, guard, config), catalog=catalog, i18n=i18n,
-        inflight=inflight)
+        inflight=inflight, conversations=conversations, alerts=alerts)
 
     dp.update.outer_middleware(inflight)
     addressing = AddressingMiddleware()

@@ -351,7 +351,7 @@ class AlertDesk:
             raise AlertNotFound(alert_id)
         return _alert(alert_id, raw)
 
-    async def list(self, limit: int = 100) -> list[Alert]:
+    async def list_alerts(self, limit: int = 100) -> list[Alert]:
         ids = [_text(i) for i in await self.redis.zrevrange(self.keys.alerts, 0, limit - 1)]
         pipe = self.redis.pipeline(transaction=False)
         for alert_id in ids:

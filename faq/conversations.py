@@ -97,7 +97,8 @@ class ConversationClosed(ConversationError):
 
 @dataclass(frozen=True)
 class OfficeHours:
-    """When staff answer: weekly windows in one time zone (``mon-fri 08:00-17:00, sat 09:00-12:00``)."""
+    """When staff answer: weekly windows in one time zone
+    (``mon-fri 08:00-17:00, sat 09:00-12:00``)."""
 
     windows: tuple[tuple[int, time, time], ...]
     tz: tzinfo
@@ -359,7 +360,8 @@ class ConversationDesk:
 
     # -- the staff's side ----------------------------------------------------------------------
 
-    async def list(self, status: str, actor: str | None = None) -> list[Conversation]:
+    async def list_conversations(self, status: str,
+                                 actor: str | None = None) -> list[Conversation]:
         """``open`` (longest waiting first), ``mine`` (open, claimed by ``actor``), ``closed``
         (most recently closed first); without messages."""
         if status not in STATUSES:
@@ -481,10 +483,10 @@ class ConversationDesk:
                                               min_idle_time=reclaim_idle_ms, count=count)
         entries = list(claimed[1])  # Redis 7 adds a third element (deleted ids)
         if not entries:
-            read = await self.redis.xreadgroup(OUTBOX_GROUP, consumer, {stream: ">"},
-                                               count=count, block=block_ms)
+            read: Any = await self.redis.xreadgroup(OUTBOX_GROUP, consumer, {stream: ">"},
+                                                    count=count, block=block_ms)
             for _, rows in read or []:
-                entries += rows
+                entries.extend(rows)
         items: list[OutboxItem] = []
         dropped: list[str] = []
         for entry_id, fields in entries:

@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     office_timezone: str | None = None
     conversation_retention_days: int = Field(default=30, ge=1, le=3650)
     alert_concurrency: int = Field(default=4, ge=1, le=30)
+    telegram_messages_per_second: int = Field(default=30, ge=1, le=1000)
 
     @field_validator("timezone", "office_timezone")
     @classmethod

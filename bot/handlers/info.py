@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.config import BotConfig
 from bot.delivery import send_reply
 from bot.keyboards import reply_markup
+from bot.people import with_handoff
 from bot.render import answer_reply
 from bot.users import Person
 from faq.live import LiveMatcher
@@ -73,7 +74,7 @@ async def on_contact(message: Message, person: Person, live: LiveMatcher, config
             "The official contacts are not available right now. Please try again later.")))
         return
     reply = answer_reply(entry, person.lang, matcher)
-    await send_reply(bot, message.chat.id, reply, reply_markup(reply))
+    await send_reply(bot, message.chat.id, reply, with_handoff(reply_markup(reply), reply, config))
 
 
 async def on_privacy(message: Message, config: BotConfig) -> None:

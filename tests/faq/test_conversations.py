@@ -96,8 +96,8 @@ async def test_claim_reply_and_close_by_staff(desk: ConversationDesk,
         await desk.claim(conv.id, "beto (key 2)")
     with pytest.raises(ConversationClaimed):
         await desk.reply(conv.id, "beto (key 2)", "Hola")
-    assert [c.id for c in await desk.list("mine", "ana (key 1)")] == [conv.id]
-    assert await desk.list("mine", "beto (key 2)") == []
+    assert [c.id for c in await desk.list_conversations("mine", "ana (key 1)")] == [conv.id]
+    assert await desk.list_conversations("mine", "beto (key 2)") == []
     with pytest.raises(TelegramHtmlError):
         await desk.reply(conv.id, "ana (key 1)", "<b>sin cerrar")
     with pytest.raises(ConversationError, match="empty"):
@@ -114,8 +114,8 @@ async def test_claim_reply_and_close_by_staff(desk: ConversationDesk,
     [note] = await desk.take_outbox("test", block_ms=10)
     assert note.kind == "closed" and note.chat_id == CHAT
     assert await desk.active(USER) is None
-    assert [c.id for c in await desk.list("closed")] == [conv.id]
-    assert await desk.list("open") == []
+    assert [c.id for c in await desk.list_conversations("closed")] == [conv.id]
+    assert await desk.list_conversations("open") == []
     with pytest.raises(ConversationClosed):
         await desk.close(conv.id, "ana (key 1)")
     with pytest.raises(ConversationClosed):

@@ -48,7 +48,7 @@ async def save_topic(topic_id: TopicPath, body: TopicIn, desk: AlertsDep,
 
 @router.get("", summary="Alerts, newest first", response_model=AlertsOut)
 async def list_alerts(desk: AlertsDep, who: ReaderDep) -> AlertsOut:
-    return AlertsOut(alerts=[AlertOut.of(a) for a in await desk.list()])
+    return AlertsOut(alerts=[AlertOut.of(a) for a in await desk.list_alerts()])
 
 
 @router.post("", summary="Draft an alert (nothing is sent before an approval)",

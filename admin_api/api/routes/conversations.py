@@ -58,7 +58,7 @@ async def list_conversations(
         status: Annotated[Literal["open", "mine", "closed"], Query()] = "open"
 ) -> ConversationsOut:
     now = desk.clock()
-    found = await desk.list(status, who.actor)
+    found = await desk.list_conversations(status, who.actor)
     return ConversationsOut(status=status,
                             conversations=[ConversationSummary.of(c, now) for c in found])
 
