@@ -44,15 +44,12 @@ class OutboxWorker:
         self.block_ms = block_ms
         self.reclaim_idle_ms = reclaim_idle_ms
         self.consumer = consumer_name()
+        self._ready = False
 
     async def run(self) -> None:
         """Until cancelled."""
-        ready = False
         while True:
             try:
-                if not ready:
-                    await self.desk.ensure_outbox()
-                    ready = True
                 await self.step()
             except asyncio.CancelledError:
                 raise
@@ -64,6 +61,10 @@ class OutboxWorker:
                 await asyncio.sleep(IDLE_SECONDS)
 
     async def step(self) -> int:
+        """Deliver what is waiting (blocking up to ``block_ms``); how many were finished."""
+        if not self._ready:
+            await self.desk.ensure_outbox()
+            self._ready = True
         items = await self.desk.take_outbox(self.consumer, block_ms=self.block_ms,
                                             reclaim_idle_ms=self.reclaim_idle_ms)
         done = []

@@ -13,7 +13,7 @@ from datetime import datetime
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from babel.dates import format_skeleton, get_day_names, get_timezone_location
+from babel.dates import format_date, get_day_names, get_timezone_location
 
 from bot.config import BotConfig
 from bot.render import CHOSEN_MARK, Reply, button_text
@@ -87,7 +87,7 @@ def describe_hours(office: OfficeHours, lang: str) -> str:
 
 
 def describe_when(moment: datetime, lang: str) -> str:
-    return _("{day} at {time}").format(day=format_skeleton("MMMMEEEEd", moment, locale=lang),
+    return _("{day} at {time}").format(day=format_date(moment, format="full", locale=lang),
                                        time=moment.strftime("%H:%M"))
 
 

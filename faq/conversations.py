@@ -256,6 +256,21 @@ class ConversationStats:
                 "by_language": {k: v.as_dict() for k, v in sorted(self.by_language.items())}}
 
 
+NAME_PLACEHOLDER = "[nombre]"
+
+
+def redact_names(text: str, names: Sequence[str]) -> str:
+    """Each word of ``names`` (3 letters or more, whole words, any case) replaced."""
+    words = {w.lstrip("@") for name in names for w in name.replace("-", " ").split()}
+    words = {w for w in words if len(w) >= 3}
+    if not words:
+        return text
+    pattern = re.compile(r"(?<!\w)@?(?:" + "|".join(re.escape(w) for w in
+                                                    sorted(words, key=len, reverse=True))
+                         + r")(?!\w)", re.IGNORECASE)
+    return pattern.sub(NAME_PLACEHOLDER, text)
+
+
 def valid_id(conv_id: str) -> bool:
     return bool(_ID_RE.match(conv_id))
 
@@ -327,13 +342,19 @@ class ConversationDesk:
             return None
         return conv
 
-    async def add_person_message(self, user: str, text: str) -> PersonMessageResult | None:
-        """Store (redacted) what the person wrote; None when they have no open conversation."""
+    async def add_person_message(self, user: str, text: str, *,
+                                 own_names: Sequence[str] = ()) -> PersonMessageResult | None:
+        """Store (redacted) what the person wrote; None when they have no open conversation.
+
+        ``own_names``: the names Telegram gives for the sender (first and last name,
+        username), removed from the text as well: people introduce themselves.
+        """
         conv = await self.active(user)
         if conv is None:
             return None
         now = self.clock()
-        clean = redact(" ".join(text.split())[:self.options.max_message_chars])
+        clean = redact_names(redact(" ".join(text.split())[:self.options.max_message_chars]),
+                             own_names)
         key = self.keys.conversation(conv.id)
         out_of_hours = not self.office_hours.is_open(now)
         notify = False

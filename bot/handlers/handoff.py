@@ -123,7 +123,11 @@ async def in_conversation(message: Message, person: Person, guard: RedisGuard,
 
 async def on_conversation_message(message: Message, person: Person, config: BotConfig,
                                   conversations: ConversationDesk) -> None:
-    result = await conversations.add_person_message(person.hash, message.text or "")
+    sender = message.from_user
+    names = [n for n in (sender.first_name, sender.last_name, sender.username)
+             if n] if sender is not None else []
+    result = await conversations.add_person_message(person.hash, message.text or "",
+                                                    own_names=names)
     if result is None:  # closed a moment ago by staff: nothing stored
         await message.answer(html.escape(_(
             "This conversation has ended. Send your question again, or /humano to talk to a "
