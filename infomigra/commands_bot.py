@@ -94,7 +94,7 @@ def cmd_broadcast(settings: Settings, args: argparse.Namespace) -> int:
         return 2
 
     async def main(stop: asyncio.Event) -> None:
-        async with open_services(settings) as services:
+        async with open_services(settings, seed=False, matcher=False) as services:
             await run_broadcast(services, stop, lease_ms=int(args.lease_seconds * 1000),
                                 poll_seconds=args.poll_seconds)
 

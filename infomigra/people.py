@@ -77,14 +77,18 @@ async def run_broadcast(services: Services, stop: asyncio.Event, *,
                         lease_ms: int = 15_000, poll_seconds: float = 2.0) -> None:
     """``infomigra broadcast``: deliver approved alerts until ``stop`` is set."""
     from bot.broadcast import BroadcastWorker
+    from bot.factory import create_bot
     from bot.i18n import build_i18n
-    from infomigra.bot_runner import bot_config, build_bot
+    from bot.sender import Delivery
+    from infomigra.bot_runner import bot_config
 
-    if services.alerts is None:
-        raise RuntimeError("alerts are off: set INFOMIGRA_ALERTS_ENABLED=true and "
-                           "INFOMIGRA_CHAT_KEY")
+    token = services.settings.bot_token
+    if services.alerts is None or token is None:
+        raise RuntimeError("alerts are off, or BOT_TOKEN is not set: set BOT_TOKEN, "
+                           "INFOMIGRA_ALERTS_ENABLED=true and INFOMIGRA_CHAT_KEY")
     config = bot_config(services)
-    bot, _ = build_bot(services, config)
+    bot = create_bot(token.get_secret_value(), services.settings.telegram_api_url,
+                     delivery=Delivery(services.redis, services.keys, config))
     worker = BroadcastWorker(bot, services.alerts, build_i18n(config),
                              concurrency=services.settings.alert_concurrency,
                              lease_ms=lease_ms, poll_seconds=poll_seconds)

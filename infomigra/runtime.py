@@ -99,8 +99,10 @@ def build_services(settings: Settings, redis: Redis, content: Content | None = N
 
 
 @contextlib.asynccontextmanager
-async def open_services(settings: Settings, *, seed: bool = True) -> AsyncIterator[Services]:
-    """Connect, seed missing shipped entries on first start, load the matcher snapshot."""
+async def open_services(settings: Settings, *, seed: bool = True,
+                        matcher: bool = True) -> AsyncIterator[Services]:
+    """Connect, seed missing shipped entries on first start, load the matcher snapshot
+    (``matcher=False``: a process that answers no questions, such as ``broadcast``)."""
     with redis_url(settings) as url:
         redis = redis_client(url)
         try:
@@ -112,7 +114,8 @@ async def open_services(settings: Settings, *, seed: bool = True) -> AsyncIterat
                     log.info("seeded %d shipped FAQ entries", len(report.added))
                 if services.alerts is not None:
                     await services.alerts.seed_topics(load_topics())
-            await services.live.refresh()
+            if matcher:
+                await services.live.refresh()
             yield services
         finally:
             await redis.aclose()
