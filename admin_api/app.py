@@ -15,30 +15,30 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
-from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .api.main import api_router
 from .api.routes import health
 from .config import ApiConfig, ApiServices, ApiState
+from .console import PREFIX as CONSOLE_PREFIX
+from .console import install_console
 from .errors import install_error_handlers
 
 log = logging.getLogger(__name__)
 
-STATIC_DIR = Path(__file__).with_name("static")
 Connect = Callable[[], AbstractAsyncContextManager[ApiServices]]
-_DASHBOARD_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+_CONSOLE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                   "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 _DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
 
 
 class SecurityHeaders:
     """Plain ASGI middleware (no BaseHTTPMiddleware: it would interfere with error handling):
-    no caching of API answers, no sniffing, no framing, a strict CSP on the dashboard."""
+    no caching of API answers or console pages, no sniffing, no framing, a strict CSP (no
+    inline script, nothing from another site) on the console."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -52,14 +52,19 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
+                # The console checks Origin on its sign-in form; with no-referrer a browser
+                # sends "Origin: null", so its pages say same-origin (still nothing leaves).
+                console = path.startswith(CONSOLE_PREFIX)
                 extra = [(b"x-content-type-options", b"nosniff"),
-                         (b"referrer-policy", b"no-referrer")]
+                         (b"referrer-policy", b"same-origin" if console else b"no-referrer")]
                 if not path.startswith(_DOCS_PATHS):
                     extra.append((b"x-frame-options", b"DENY"))
                 if path.startswith("/api/"):
                     extra.append((b"cache-control", b"no-store"))
-                if path.startswith("/dashboard"):
-                    extra.append((b"content-security-policy", _DASHBOARD_CSP.encode()))
+                if console:
+                    extra.append((b"content-security-policy", _CONSOLE_CSP.encode()))
+                    if not path.startswith(f"{CONSOLE_PREFIX}/static/"):
+                        extra.append((b"cache-control", b"no-store"))
                 message["headers"] = headers + extra
             await send(message)
 
@@ -87,6 +92,8 @@ def create_app(services: ApiServices | None = None, config: ApiConfig | None = N
 
     app = FastAPI(
         title=config.title, version=config.version, lifespan=lifespan,
+        docs_url="/docs" if config.docs else None, redoc_url="/redoc" if config.docs else None,
+        openapi_url="/openapi.json" if config.docs else None,
         description="Staff edit the FAQ safely (versions, If-Match, history, audit); managers "
                     "see what people ask. Authenticate with `Authorization: Bearer <key>` "
                     "(keys from `infomigra keys create`). Errors are always "
@@ -110,9 +117,11 @@ def create_app(services: ApiServices | None = None, config: ApiConfig | None = N
     app.include_router(health.router)
     app.include_router(api_router)
 
-    @app.get("/dashboard", include_in_schema=False)
-    async def dashboard() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
+    install_console(app, config.locales_dir, config.languages, config.secure_cookies)
 
-    app.mount("/dashboard/assets", StaticFiles(directory=STATIC_DIR), name="dashboard-assets")
+    @app.get("/dashboard", include_in_schema=False)
+    async def dashboard() -> RedirectResponse:
+        """The old dashboard's address, kept for bookmarks: the console replaced it."""
+        return RedirectResponse(CONSOLE_PREFIX + "/", status_code=308)
+
     return app

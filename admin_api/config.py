@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from faq.alerts import AlertDesk
@@ -18,6 +19,7 @@ from faq.inbox import InboxDesk, InboxOptions
 from faq.live import LiveMatcher
 from faq.stats import Stats
 from faq.store import FaqStore
+from faq.usecases import FaqService
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,13 @@ class ApiConfig:
     max_import_bytes: int = 2_000_000
     inbox: InboxOptions = field(default_factory=InboxOptions)
     redis_timeout_seconds: float = 2.0
+    # The staff console reads the same gettext catalogs as the bot.
+    locales_dir: Path | None = Path(__file__).resolve().parent.parent / "locales"
+    # /docs, /redoc and /openapi.json (Swagger UI loads its assets from a CDN, outside the
+    # console's CSP): the composition root turns them off unless INFOMIGRA_API_DOCS is set.
+    docs: bool = True
+    # Session cookies marked Secure: None follows the request (https behind a trusted proxy).
+    secure_cookies: bool | None = None
 
 
 @dataclass
@@ -61,6 +70,7 @@ class ApiState:
     config: ApiConfig
     throttle: AuthThrottle
     inbox: InboxDesk
+    faq: FaqService
 
     @classmethod
     def assemble(cls, services: ApiServices, config: ApiConfig) -> ApiState:
@@ -73,4 +83,4 @@ class ApiState:
             return " ".join(sorted(set(pipeline.content_words(text, lang))))
 
         inbox = InboxDesk(services.stats, store, key, config.inbox)
-        return cls(services, config, throttle, inbox)
+        return cls(services, config, throttle, inbox, FaqService(store, config.languages))

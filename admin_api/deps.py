@@ -20,6 +20,7 @@ from faq.inbox import InboxDesk
 from faq.live import LiveMatcher
 from faq.stats import Stats
 from faq.store import FaqStore
+from faq.usecases import FaqService
 
 from .config import ApiConfig, ApiState
 from .errors import ApiError
@@ -59,6 +60,10 @@ def _inbox(state: StateDep) -> InboxDesk:
     return state.inbox
 
 
+def _service(state: StateDep) -> FaqService:
+    return state.faq
+
+
 def _config(state: StateDep) -> ApiConfig:
     return state.config
 
@@ -85,6 +90,7 @@ InboxDep = Annotated[InboxDesk, Depends(_inbox)]
 ConfigDep = Annotated[ApiConfig, Depends(_config)]
 ConversationsDep = Annotated[ConversationDesk, Depends(_conversations)]
 AlertsDep = Annotated[AlertDesk, Depends(_alerts)]
+FaqServiceDep = Annotated[FaqService, Depends(_service)]
 
 
 def client_address(request: Request) -> str:

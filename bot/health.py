@@ -1,8 +1,8 @@
 """Is the bot hearing from Telegram? For ``/readyz``, so an orchestrator restarts a stuck bot.
 
 Long polling hears from Telegram at least once per polling timeout (an empty getUpdates answer
-counts); a webhook bot hears whenever an update arrives. ``ready`` is true when that happened
-within ``window_seconds``.
+counts); a webhook bot hears whenever an update arrives; the getMe at start counts too.
+``ready`` is true when that happened within ``window_seconds``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import time
 from collections.abc import Callable
 
 DEFAULT_WINDOW_SECONDS = 90.0
-"""Three times aiogram's 30 s long-polling timeout: two missed polls are not yet a stuck bot."""
+"""Nine of aiogram's 10 s long polls (``start_polling``'s default), or three of Telegram's
+usual 30 s: a few slow polls are not yet a stuck bot."""
 
 
 class BotHealth:

@@ -41,7 +41,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.methods import AnswerCallbackQuery, GetUpdates, Response, TelegramMethod
+from aiogram.methods import AnswerCallbackQuery, GetMe, GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from redis.asyncio import Redis
 
@@ -134,10 +134,12 @@ class DeliveryMiddleware(BaseRequestMiddleware):
                        method: TelegramMethod[TelegramType]) -> Response[TelegramType]:
         name = method.__api_method__
         if isinstance(method, GetUpdates):  # aiogram's polling loop has its own backoff
-            response = await make_request(bot, method)
+            response = await make_request(bot, method)  # type: ignore[arg-type]
             if self.health is not None:
                 self.health.mark()
             return response
+        if isinstance(method, GetMe):  # at start: the runner decides (refused token: exit)
+            return await make_request(bot, method)  # type: ignore[arg-type]
         chat_id = getattr(method, "chat_id", None)
         chat = chat_id if isinstance(chat_id, int) else None
         if chat is not None and self.recipients is not None and self.recipients.blocked(chat):

@@ -103,6 +103,11 @@ class ApiKeyRegistry:
         await pipe.execute()
         return secret, info
 
+    async def authenticate_digest(self, presented: str) -> tuple[str, ApiKey] | None:
+        """Like ``authenticate``, with the key's digest (what a console session remembers)."""
+        info = await self.authenticate(presented)
+        return (digest_of(presented), info) if info is not None else None
+
     async def authenticate(self, presented: str) -> ApiKey | None:
         """The key's description when ``presented`` is a live key, else None.
 
@@ -123,6 +128,15 @@ class ApiKeyRegistry:
         if info.last_used_at is None or now - info.last_used_at >= LAST_USED_RESOLUTION:
             await self.redis.hset(self.keys.api_key(digest), "last_used_at", now.isoformat())
         return info
+
+    async def by_digest(self, digest: str) -> ApiKey | None:
+        """The live key with this digest (a console session holds the digest, not the key)."""
+        raw = await self.redis.hgetall(self.keys.api_key(digest))
+        fields = {_text(k): _text(v) for k, v in (raw or {}).items()}
+        return _key_from(digest, fields) if fields else None
+
+    async def has_admin(self) -> bool:
+        return any(k.role is Role.ADMIN for k in await self.list())
 
     async def list(self) -> list[ApiKey]:
         digests = sorted(_text(d) for d in await self.redis.smembers(self.keys.api_keys))

@@ -78,6 +78,18 @@ class Keys:
         """Failed admin API logins from one client address (expires with the lockout window)."""
         return f"{self.prefix}authfail:{client}"
 
+    def inbox_undo(self, cluster_id: str) -> str:
+        """A dismissed cluster's questions, kept for a short while so staff can undo."""
+        return f"{self.prefix}inbox:undo:{cluster_id}"
+
+    def console_session(self, digest: str) -> str:
+        """A staff console session, by the SHA-256 of its cookie (the cookie is never stored)."""
+        return f"{self.prefix}console:session:{digest}"
+
+    def console_signin(self, digest: str) -> str:
+        """A one-time sign-in link (first run), by the SHA-256 of its token."""
+        return f"{self.prefix}console:signin:{digest}"
+
     # -- talking to a person (faq.conversations) ----------------------------------------------
 
     def conversation(self, conv_id: str) -> str:

@@ -268,6 +268,17 @@ class Stats:
                                    datetime.fromisoformat(f["at"]) if "at" in f else self.clock()))
         return items
 
+    async def restore(self, items: list[InboxItem]) -> None:
+        """Put questions back in the inbox (an undone dismissal), as new stream entries."""
+        if not items:
+            return
+        pipe = self.redis.pipeline(transaction=True)
+        for item in items:
+            pipe.xadd(self.keys.inbox, {"text": item.text, "lang": item.lang,
+                                        "candidates": json.dumps(item.candidates),
+                                        "at": item.at.isoformat()})
+        await pipe.execute()
+
     async def dismiss(self, item_ids: list[str]) -> None:
         if item_ids:
             await self.redis.xdel(self.keys.inbox, *item_ids)

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
@@ -19,6 +20,8 @@ from fastapi import FastAPI
 from uvicorn.server import HANDLED_SIGNALS
 
 from admin_api import ApiConfig, ApiServices, create_app
+from admin_api.console import PREFIX as CONSOLE_PREFIX
+from admin_api.console import first_run_link
 from bot.health import BotHealth
 from faq.apikeys import ApiKeyRegistry
 from infomigra.bot_errors import BotTokenRefused
@@ -35,7 +38,25 @@ BOT_STOP_SECONDS = 15.0
 
 def api_config(settings: Settings) -> ApiConfig:
     return ApiConfig(languages=tuple(settings.languages),
-                     default_language=settings.default_language, tz=settings.tz)
+                     default_language=settings.default_language, tz=settings.tz,
+                     locales_dir=settings.locales_dir, docs=settings.api_docs)
+
+
+async def announce_first_run(services: Services, host: str, port: int) -> str | None:
+    """On a machine with no admin key yet: create one and print a one-time sign-in link for
+    it to this terminal (never to the log), so a newcomer can open the console at once."""
+    registry = ApiKeyRegistry(services.redis, services.keys)
+    token = await first_run_link(services.redis, services.keys, registry)
+    if token is None:
+        return None
+    await services.store.note(action="key-create", actor="first-run",
+                              detail="first administrator key, for the one-time sign-in link")
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+    link = f"http://{shown}:{port}{CONSOLE_PREFIX}/first-run?token={token}"
+    print(f"\nNo administrator key existed, so one was created. Open this link to sign in "
+          f"to the staff console (it works once, for 24 hours):\n\n    {link}\n",
+          file=sys.stderr, flush=True)
+    return link
 
 
 def api_services(services: Services, bot: BotHealth | None = None) -> ApiServices:
@@ -64,6 +85,7 @@ def standalone_app(settings: Settings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def connect() -> AsyncIterator[ApiServices]:
         async with open_services(settings) as services, following_changes(services):
+            await announce_first_run(services, settings.api_host, settings.api_port)
             yield api_services(services)
 
     return create_app(config=api_config(settings), connect=connect)
@@ -102,7 +124,7 @@ def uvicorn_server(app: FastAPI, host: str, port: int, **options: Any) -> uvicor
 async def run_api(settings: Settings) -> None:
     """``infomigra api``: uvicorn on ``api_host:api_port``."""
     server = uvicorn_server(standalone_app(settings), settings.api_host, settings.api_port)
-    log.info("admin API on http://%s:%d (docs at /docs, dashboard at /dashboard)",
+    log.info("admin API on http://%s:%d (staff console at /console)",
              settings.api_host, settings.api_port)
     await server.serve()
 
@@ -140,6 +162,7 @@ async def serve_services(services: Services, settings: Settings, *, host: str, p
     health = BotHealth() if settings.bot_token is not None else None
     app = create_app(api_services(services, health), api_config(settings))
     server = uvicorn_server(app, host, port)
+    await announce_first_run(services, host, port)
     bot_task: asyncio.Task[None] | None = None
     bot_stop = asyncio.Event()
     async with following_changes(services):
@@ -152,7 +175,7 @@ async def serve_services(services: Services, settings: Settings, *, host: str, p
             else:
                 bot_task = asyncio.create_task(
                     _bot_until_done(run_bot, services, bot_stop, health), name="telegram-bot")
-        log.info("admin API on http://%s:%d (docs at /docs, dashboard at /dashboard)",
+        log.info("admin API on http://%s:%d (staff console at /console)",
                  host, port)
         api_task = asyncio.create_task(server.serve(), name="admin-api")
         if server_ready is not None:

@@ -13,6 +13,7 @@ refuses at start raises ``BotTokenRefused`` at once instead of retrying forever.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -42,11 +43,12 @@ from faq.keys import Keys
 from infomigra.bot_errors import BotNotConfigured, BotTokenRefused
 from infomigra.people import people_tasks, send_limits, stop_people_tasks
 from infomigra.runtime import Services
+from infomigra.settings import Settings
 from infomigra.tasks import stop_task
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BotNotConfigured", "BotTokenRefused", "bot_config", "run_bot"]
+__all__ = ["BotNotConfigured", "BotTokenRefused", "bot_config", "check_token", "run_bot"]
 
 CLOSE_SECONDS = 3.0
 """Closing the HTTP session and the FAQ follower: quick, or abandoned (exit must not hang)."""
@@ -119,11 +121,13 @@ async def run_bot(services: Services, *, webhook: bool, stop: asyncio.Event | No
     bot, dp = build_bot(services, config, health)
     stop = stop or asyncio.Event()
     address = webhook_address(services) if webhook else ""
-    # `serve` already follows the changes for the API: share its follower, do not start a second.
-    follower = None if services.live.following else await services.live.start()
+    follower: asyncio.Task[None] | None = None
     people = people_tasks(bot, dp, services)
     try:
         await _check_token(bot, stop, health)
+        # `serve` already follows the changes for the API: share its follower, not a second.
+        if not services.live.following:
+            follower = await services.live.start()
         if not stop.is_set():
             if webhook:
                 await _serve_webhook(bot, dp, services, address, stop, config, health)
@@ -138,6 +142,18 @@ async def run_bot(services: Services, *, webhook: bool, stop: asyncio.Event | No
             await asyncio.wait_for(bot.session.close(), CLOSE_SECONDS)
         except TimeoutError:
             log.warning("closing the Telegram session took over %.0f s", CLOSE_SECONDS)
+
+
+async def check_token(settings: Settings, stop: asyncio.Event) -> None:
+    """Ask Telegram about the token before anything else starts (Redis, the FAQ snapshot), so
+    a refused one ends ``infomigra bot`` within a second or two of Telegram's answer."""
+    if settings.bot_token is None:
+        raise BotNotConfigured("BOT_TOKEN is not set")
+    bot = create_bot(settings.bot_token.get_secret_value(), settings.telegram_api_url)
+    try:
+        await _check_token(bot, stop, BotHealth())
+    finally:
+        await asyncio.wait_for(bot.session.close(), CLOSE_SECONDS)
 
 
 async def _check_token(bot: Bot, stop: asyncio.Event, health: BotHealth) -> None:
@@ -159,16 +175,15 @@ async def _check_token(bot: Bot, stop: asyncio.Event, health: BotHealth) -> None
             await _sleep_or_stop(backoff.next_delay, stop)
             next(backoff)
             continue
+        health.mark()
         log.info("connected to Telegram as a bot with %s", "inline mode" if
                  me.supports_inline_queries else "no inline mode")
         return
 
 
 async def _sleep_or_stop(seconds: float, stop: asyncio.Event) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
-    except TimeoutError:
-        pass
 
 
 async def _finish_updates(dp: Dispatcher, config: BotConfig) -> None:
@@ -268,9 +283,9 @@ async def _serve_webhook(bot: Bot, dp: Dispatcher, services: Services, address: 
     settings = services.settings
     secret = webhook_secret(services)
     app = web.Application()
-    WebhookHandler(dp, bot, secret_token=secret, redis=services.redis, keys=services.keys,
-                   config=config, health=health).register(
-        app, path="/" + settings.webhook_path.strip("/"))
+    handler = WebhookHandler(dp, bot, secret_token=secret, redis=services.redis,
+                             keys=services.keys, config=config, health=health)
+    handler.register(app, path="/" + settings.webhook_path.strip("/"))
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=CLOSE_SECONDS)
     await runner.setup()
     workflow = {**dp.workflow_data, "bot": bot, "dispatcher": dp}
@@ -287,6 +302,9 @@ async def _serve_webhook(bot: Bot, dp: Dispatcher, services: Services, address: 
         await stop.wait()
     finally:  # also when cancelled: the awaits below still run, each bounded
         await runner.cleanup()  # no new updates; those being answered finish below
+        taken = set(handler._background_feed_update_tasks)  # accepted, maybe not yet started
+        if taken:
+            await asyncio.wait(taken, timeout=config.shutdown_seconds)
         await _finish_updates(dp, config)
         if started:
             await dp.emit_shutdown(**workflow)

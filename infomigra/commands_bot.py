@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -15,6 +16,8 @@ from infomigra.settings import Settings
 
 if TYPE_CHECKING:
     from infomigra.chat import ChatSession
+
+log = logging.getLogger(__name__)
 
 # aiogram and the bot are imported inside the commands: building aiogram's Telegram types takes
 # seconds, which every other subcommand (`keys`, `match`, `export`...) should not pay.
@@ -29,7 +32,7 @@ def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
     from aiogram.utils.token import TokenValidationError, validate_token
 
     from infomigra.bot_errors import BotNotConfigured, BotTokenRefused
-    from infomigra.bot_runner import run_bot, webhook_address
+    from infomigra.bot_runner import check_token, run_bot, webhook_address
 
     token = settings.bot_token.get_secret_value().strip() if settings.bot_token else ""
     if not token:
@@ -47,6 +50,7 @@ def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
         return 2
 
     async def main(stop: asyncio.Event) -> None:
+        await check_token(settings, stop)  # a refused token exits before Redis even starts
         async with open_services(settings) as services:
             if args.webhook:
                 webhook_address(services)
@@ -79,7 +83,34 @@ def _run_until_signal(work: Callable[[asyncio.Event], Awaitable[None]]) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    asyncio.run(guarded())
+    _run_bounded(guarded())
+
+
+EXIT_GRACE_SECONDS = 3.0
+
+
+def _run_bounded(main: Any) -> None:
+    """``asyncio.run``, except that tasks still pending at the end are cancelled and awaited
+    for ``EXIT_GRACE_SECONDS`` only: one stuck in a library (a pub/sub read ignoring its
+    cancellation) must not keep the process from exiting. ``asyncio.run`` waits forever."""
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(main)
+    finally:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.wait(pending, timeout=EXIT_GRACE_SECONDS))
+        left = [t for t in pending if not t.done()]
+        if left:
+            names = ", ".join(sorted({t.get_name() for t in left}))
+            log.warning("exiting with %d task(s) that did not stop: %s", len(left), names)
+            loop.set_exception_handler(lambda _loop, _context: None)  # no "destroyed" noise
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(asyncio.wait_for(loop.shutdown_asyncgens(),
+                                                     EXIT_GRACE_SECONDS))
+        loop.close()
 
 
 def cmd_broadcast(settings: Settings, args: argparse.Namespace) -> int:

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    api_docs: bool = False
 
     languages: list[str] = ["es", "en"]
     default_language: str = "es"
