@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
@@ -146,7 +146,14 @@ def days_between(start: date, end: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
+QuestionObserver = Callable[[MatchResult, str], None]
+
+
 class Stats:
+    # Told of every question recorded (result, language), before it is written: the
+    # composition root hangs the Prometheus decision counter here; the core imports no metrics.
+    on_question: QuestionObserver | None = None
+
     def __init__(self, redis: Redis, tz: tzinfo, *, keys: Keys | None = None,
                  clock: Clock = utc_now, retention_days: int = 90) -> None:
         self.redis = redis
@@ -166,6 +173,8 @@ class Stats:
                               store_text: bool = True, failed: str | None = None) -> None:
         """Count a question once its reply reached the person (``failed``: it did not, and
         why; then it counts as asked and ``delivery_failed``, not as answered)."""
+        if self.on_question is not None:
+            self.on_question(result, lang)
         day = self.today()
         answered = (result.best.entry_id if result.decision is Decision.ANSWER and result.best
                     and failed is None else "")

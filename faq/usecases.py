@@ -8,6 +8,7 @@ the rest of the FAQ. (Attach and dismiss, the inbox use cases, live in ``faq.inb
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from faq.exchange import (
     ExchangeError,
     FieldChange,
     Problem,
+    collection_paused,
     diff_entries,
     plan_import,
     reference_problems,
@@ -65,6 +67,15 @@ class ImportResult:
 
     def count(self, action: str) -> int:
         return sum(1 for _, act in self.plan if act == action)
+
+
+def _plan_and_changes(current: dict[str, Entry], incoming: list[Entry]
+                      ) -> tuple[list[tuple[str, str]], dict[str, list[FieldChange]]]:
+    with collection_paused():
+        plan = plan_import(current, incoming)
+        by_id = {e.id: e for e in incoming}
+        return plan, {entry_id: diff_entries(current.get(entry_id), by_id[entry_id])
+                      for entry_id, _ in plan}
 
 
 class FaqService:
@@ -174,10 +185,9 @@ class FaqService:
             where=where if where is not None else {e.id: f"entry {e.id}" for e in incoming})
         if problems:
             raise ExchangeError(problems)
-        plan = plan_import(current, incoming)
+        # CPU only, and seconds of it for a big file: in a worker thread (the bot shares the loop).
+        plan, changes = await asyncio.to_thread(_plan_and_changes, current, incoming)
         by_id = {e.id: e for e in incoming}
-        changes = {entry_id: diff_entries(current.get(entry_id), by_id[entry_id])
-                   for entry_id, _ in plan}
         if dry_run:
             return ImportResult(plan, changes)
         to_write = [(by_id[i], current[i].version if i in current else 0)

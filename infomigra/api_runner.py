@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from uvicorn.server import HANDLED_SIGNALS
 
 from admin_api import ApiConfig, ApiServices, create_app
+from admin_api.clients import parse_networks
 from admin_api.console import PREFIX as CONSOLE_PREFIX
 from admin_api.console import first_run_link
 from bot.health import BotHealth
@@ -37,8 +38,17 @@ BOT_STOP_SECONDS = 15.0
 
 
 def api_config(settings: Settings) -> ApiConfig:
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     return ApiConfig(languages=tuple(settings.languages),
                      default_language=settings.default_language, tz=settings.tz,
+                     trusted_proxies=parse_networks(settings.trusted_proxy_list()),
+                     auth_max_failures=settings.auth_max_failures,
+                     auth_window_seconds=settings.auth_window_seconds,
+                     max_body_bytes=settings.max_body_bytes,
+                     max_import_bytes=settings.max_import_bytes,
+                     max_import_entries=settings.max_import_entries,
+                     metrics_token=token or None,
+                     redis_retry_max_seconds=settings.redis_retry_max_seconds,
                      locales_dir=settings.locales_dir, docs=settings.api_docs)
 
 
@@ -112,12 +122,16 @@ class Server(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
+# uvicorn's own X-Forwarded-For handling is off: it would believe the header from 127.0.0.1 by
+# default, so any local process could pose as any address. The app reads the header itself,
+# only from INFOMIGRA_TRUSTED_PROXIES (admin_api/clients.py).
+UVICORN_OPTIONS: dict[str, Any] = {"log_config": None, "access_log": False,
+                                   "server_header": False, "proxy_headers": False}
+
+
 def uvicorn_server(app: FastAPI, host: str, port: int, **options: Any) -> uvicorn.Server:
-    """uvicorn with our logging. X-Forwarded-For is believed only from the proxies listed in
-    FORWARDED_ALLOW_IPS (uvicorn's default: 127.0.0.1), so the wrong-key lockout counts real
-    client addresses behind a local reverse proxy and cannot be dodged by a forged header."""
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
-                            server_header=False, **options)
+    """uvicorn with our logging and without its proxy-header rewriting."""
+    config = uvicorn.Config(app, host=host, port=port, **{**UVICORN_OPTIONS, **options})
     return Server(config)
 
 

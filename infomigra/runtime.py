@@ -23,6 +23,7 @@ from faq.loader import CONTENT_DIR, Content, load_content
 from faq.stats import Stats
 from faq.store import FaqStore
 from faq.text import TextPipeline
+from infomigra.metrics import instrument
 from infomigra.redis_server import EmbeddedRedis
 from infomigra.settings import Settings
 
@@ -84,6 +85,7 @@ def build_services(settings: Settings, redis: Redis, content: Content | None = N
                   retention_days=settings.retention_days)
     pipeline = TextPipeline(content.lexicon, tuple(settings.languages))
     live = LiveMatcher(store, pipeline, settings.matcher_options())
+    instrument(stats, live)
     cipher = settings.chat_cipher()
     conversations = alerts = None
     if settings.helpdesk_enabled and cipher is not None:

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from faq.apikeys import Role
+from faq.apikeys import Role, failure_subjects
 
 from ..deps import StateDep, client_address
 from .web import COOKIE, LANG_COOKIE, PREFIX, Page, Refused, load_page, same_origin
@@ -65,20 +65,24 @@ async def login(page: PageDep, request: Request) -> Response:
     key = str(data.get("key") or "").strip()
     target = safe_next(str(data.get("next") or ""))
     throttle = page.state.throttle
-    client = client_address(request)
-    wait = await throttle.retry_after(client)
-    if wait is not None:
-        minutes = max(1, round(wait / 60))
-        error = _("Too many wrong keys were tried from this computer. Wait {minutes} minutes "
-                  "and try again.").format(minutes=minutes)
-        return page.render("login.html", http_status=429, next=target or "", error=error)
+    # As for the API: the key is checked first, so a valid key always signs in whatever others
+    # tried from the same address; wrong keys count against the address and the key's start.
     found = await page.state.services.api_keys.authenticate_digest(key) if key else None
     if found is None:
-        failures = await throttle.failed(client) if key else 0
+        if not key:
+            return page.render("login.html", http_status=401, next=target or "",
+                               error=_("Paste your API key."))
+        subjects = failure_subjects(client_address(request, page.state.config), key)
+        wait = await throttle.retry_after(*subjects)
+        if wait is not None:
+            minutes = max(1, round(wait / 60))
+            error = _("Too many wrong keys were tried from this computer. Wait {minutes} "
+                      "minutes and try again.").format(minutes=minutes)
+            return page.render("login.html", http_status=429, next=target or "", error=error)
+        failures = await throttle.failed(*subjects)
         left = max(throttle.max_failures - failures, 0)
         error = _("That key is not valid: it is mistyped, unknown or revoked. Check it and try "
-                  "again ({left} tries left).").format(left=left) if key else _(
-                  "Paste your API key.")
+                  "again ({left} tries left).").format(left=left)
         return page.render("login.html", http_status=401, next=target or "", error=error)
     digest, _key = found
     token = await page.sessions.open(digest, page.lang)

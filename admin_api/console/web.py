@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 
 from faq.apikeys import Role
 
+from ..clients import forwarded_https
 from ..config import ApiState
 from .i18n import ConsoleI18n, pick_language
 from .labels import language_name
@@ -174,7 +175,9 @@ class Page:
     def secure(self) -> bool:
         if self.console.secure_cookies is not None:
             return self.console.secure_cookies
-        return self.request.url.scheme == "https"
+        return self.request.url.scheme == "https" or forwarded_https(
+            self.request.client.host if self.request.client else None,
+            self.request.headers.get("x-forwarded-proto"), self.state.config.trusted_proxies)
 
 
 async def load_page(request: Request, state: ApiState) -> Page:

@@ -7,6 +7,7 @@ that makes every bot process rebuild its matcher.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -17,6 +18,7 @@ from faq.exchange import (
     ExchangeError,
     Problem,
     changed_fields,
+    collection_paused,
     csv_languages,
     entries_from_csv,
     entries_from_yaml,
@@ -26,7 +28,7 @@ from faq.exchange import (
 from faq.models import Entry, LanguageCode, Slug, Status
 from faq.store import FaqStore, VersionConflict
 from faq.text import normalise
-from faq.usecases import AlreadyCurrent, EntryExists, FaqService, VersionMissing
+from faq.usecases import AlreadyCurrent, EntryExists, FaqService, ImportResult, VersionMissing
 
 from ...deps import (
     ConfigDep,
@@ -119,17 +121,29 @@ async def export_entries(store: StoreDep, config: ConfigDep, who: ReaderDep,
         "Content-Disposition": f'attachment; filename="infomigra-faq-{stamp}.{fmt}"'})
 
 
+def _import_report(result: ImportResult, dry_run: bool) -> str:
+    """The import's answer as JSON (CPU only: run in a worker thread)."""
+    with collection_paused():
+        report = [ImportedEntry.model_validate({"id": entry_id, "action": action, "changes": [
+                      c.as_dict() for c in result.changes[entry_id]]})
+                  for entry_id, action in result.plan]
+        return ImportReport(dry_run=dry_run, written=len(result.written),
+                            added=result.count("add"), updated=result.count("update"),
+                            unchanged=result.count("unchanged"), entries=report
+                            ).model_dump_json()
+
+
 @router.post("/import", summary="Import entries from a YAML or CSV file (all or nothing)",
              response_model=ImportReport, responses={**INVALID, 409: {
                  "description": "An entry changed during the import; nothing was written"},
-                 413: {"description": "The file is too large"}})
+                 413: {"description": "The file is too large (bytes or entries)"}})
 async def import_entries(
         service: FaqServiceDep, config: ConfigDep, who: EditorDep,
         file: Annotated[UploadFile, File(description="entries as exported (YAML or CSV)")],
         dry_run: Annotated[bool, Query(description="Only report what would change")] = False,
         fmt: Annotated[Literal["auto", "yaml", "csv"], Query(
             alias="format", description="auto: by file name (.csv) or content type")] = "auto",
-) -> ImportReport:
+) -> Response:
     """Every entry in the file is validated, and checked against the rest of the FAQ, before
     anything is written; then all changed entries are saved in one atomic step. With
     ``dry_run=true`` the answer lists, per entry, the fields that would change."""
@@ -145,7 +159,10 @@ async def import_entries(
     if fmt == "auto":
         is_csv = name.endswith(".csv") or "csv" in (file.content_type or "")
         fmt = "csv" if is_csv else "yaml"
-    incoming = entries_from_csv(text) if fmt == "csv" else entries_from_yaml(text)
+    parse = entries_from_csv if fmt == "csv" else entries_from_yaml
+    # Parsing and validating a large file is seconds of CPU: in a worker thread, so the bot
+    # and every other request keep being answered meanwhile.
+    incoming = await asyncio.to_thread(parse, text, max_entries=config.max_import_entries)
     try:
         result = await service.import_entries(
             incoming, actor=who.actor, dry_run=dry_run,
@@ -155,13 +172,10 @@ async def import_entries(
         raise ApiError(409, f"Entry {exc.entry_id!r} was changed while importing; nothing "
                             "was imported. Run the import again.",
                        details={"entry": exc.entry_id}) from exc
-    report = [ImportedEntry.model_validate({"id": entry_id, "action": action, "changes": [
-                  c.as_dict() for c in result.changes[entry_id]]})
-              for entry_id, action in result.plan]
-    counts = {a: result.count(a) for a in ("add", "update", "unchanged")}
-    written = len(result.written)
-    return ImportReport(dry_run=dry_run, written=written, added=counts["add"],
-                        updated=counts["update"], unchanged=counts["unchanged"], entries=report)
+    # The report names every changed field of every entry: megabytes for a big file, so it is
+    # built and serialised in the worker thread too (a Response is passed through as it is).
+    body = await asyncio.to_thread(_import_report, result, dry_run)
+    return Response(body, media_type="application/json")
 
 
 # -- collection --------------------------------------------------------------------------------
