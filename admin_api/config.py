@@ -12,6 +12,7 @@ from datetime import tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from faq import defaults
 from faq.alerts import AlertDesk
 from faq.apikeys import ApiKeyRegistry, AuthThrottle
 from faq.conversations import ConversationDesk
@@ -31,9 +32,9 @@ MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 @dataclass(frozen=True)
 class ApiConfig:
-    languages: tuple[str, ...] = ("es", "en")
-    default_language: str = "es"
-    tz: tzinfo = field(default_factory=lambda: ZoneInfo("America/Guatemala"))
+    languages: tuple[str, ...] = defaults.LANGUAGES
+    default_language: str = defaults.DEFAULT_LANGUAGE
+    tz: tzinfo = field(default_factory=lambda: ZoneInfo(defaults.TIMEZONE))
     title: str = "InfoMigra admin API"
     version: str = "1"
     # Wrong keys are refused for the window once an address or a key prefix has presented

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.ratelimit import Limits
+from faq import defaults
 from faq.conversations import OfficeHours
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+TELEGRAM_API_URL = "https://api.telegram.org"
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,11 @@ class SendPolicy:
 class BotConfig:
     user_hash_secret: bytes = field(repr=False)
     locales_dir: Path = LOCALES_DIR
-    languages: tuple[str, ...] = ("es", "en")
-    default_language: str = "es"
-    rate_limit_per_minute: int = 20
-    retention_days: int = 90
-    max_stored_question_chars: int = 1000
+    languages: tuple[str, ...] = defaults.LANGUAGES
+    default_language: str = defaults.DEFAULT_LANGUAGE
+    rate_limit_per_minute: int = defaults.RATE_LIMIT_PER_MINUTE
+    retention_days: int = defaults.RETENTION_DAYS
+    max_stored_question_chars: int = defaults.MAX_STORED_QUESTION_CHARS
     contact_entry_id: str = "talk-to-person"
     """The talk-to-a-person entry offered whenever the bot cannot help."""
     page_size: int = 8

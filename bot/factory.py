@@ -8,7 +8,7 @@ data), so tests and ``infomigra`` wire the same bot differently without globals.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -20,7 +20,7 @@ from redis.asyncio import Redis
 from bot.answering import Answering
 from bot.catalog import TopicCatalog
 from bot.commands import set_commands
-from bot.config import BotConfig
+from bot.config import TELEGRAM_API_URL, BotConfig
 from bot.errors import on_error
 from bot.guard import RedisGuard
 from bot.handlers import create_routers
@@ -36,14 +36,9 @@ from bot.users import UserState
 from faq.alerts import AlertDesk
 from faq.conversations import ConversationDesk
 from faq.live import LiveMatcher
+from faq.redis_values import utc_now
 from faq.stats import Stats
 from faq.store import FaqStore
-
-TELEGRAM_API_URL = "https://api.telegram.org"
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def create_bot(token: str, api_url: str = TELEGRAM_API_URL, *,
@@ -64,7 +59,7 @@ def create_bot(token: str, api_url: str = TELEGRAM_API_URL, *,
 
 def create_dispatcher(*, store: FaqStore, live: LiveMatcher, stats: Stats, config: BotConfig,
                       redis: Redis | None = None,
-                      clock: Callable[[], datetime] = _utc_now,
+                      clock: Callable[[], datetime] = utc_now,
                       guard: RedisGuard | None = None,
                       delivery: Delivery | None = None,
                       conversations: ConversationDesk | None = None,

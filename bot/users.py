@@ -17,8 +17,10 @@ from redis.asyncio import Redis
 
 from bot.guard import RedisGuard
 from bot.ratelimit import chat_key
+from faq.erasure import AppendOnlyRewriter
 from faq.keys import Keys
 from faq.privacy import redact
+from faq.redis_values import as_text
 
 VOTES = ("up", "down")
 VOTE_UNKNOWN = "?"
@@ -71,13 +73,14 @@ class UserState:
         self.retention_seconds = retention_seconds
         self.clock = clock
         self._rate = redis.register_script(_RATE_SCRIPT)
+        self.rewriter = AppendOnlyRewriter(redis)
 
     # -- language ----------------------------------------------------------------------------
 
     async def language(self, user: str) -> str | None:
         async def read() -> str | None:
             value: Any = await self.redis.hget(self.keys.user(user), "lang")
-            return _text(value) if value else None
+            return as_text(value) if value else None
 
         return await self.guard.run(read, None)
 
@@ -87,7 +90,7 @@ class UserState:
         async def read() -> tuple[str | None, bool]:
             lang, inactive = await self.redis.hmget(self.keys.user(user), ["lang",
                                                                           INACTIVE_FIELD])
-            return (_text(lang) if lang else None), bool(inactive)
+            return (as_text(lang) if lang else None), bool(inactive)
 
         return await self.guard.run(read, (None, False))
 
@@ -116,7 +119,7 @@ class UserState:
             pipe.hset(key, slot, vote)
             pipe.expire(key, self.retention_seconds)
             previous, _, _ = await pipe.execute()
-            return _text(previous) if previous else None
+            return as_text(previous) if previous else None
 
         return await self.guard.run(swap, VOTE_UNKNOWN)
 
@@ -143,7 +146,7 @@ class UserState:
             pipe.hget(key, slot)
             pipe.hdel(key, slot)
             value, _ = await pipe.execute()
-            return json.loads(_text(value)) if value else None
+            return json.loads(as_text(value)) if value else None
 
         return await self.guard.run(take, None)
 
@@ -168,12 +171,10 @@ class UserState:
             found = [base, self.keys.user_votes(user), self.keys.user_rate(user),
                      self.keys.user_suggestions(user)]
             async for key in self.redis.scan_iter(match=f"{base}:*", count=500):
-                found.append(_text(key))
+                found.append(as_text(key))
             await self.redis.delete(*found)
+            self.rewriter.request()  # so the hash leaves the append-only file too
             return True
 
         return await self.guard.run(delete, False)
 
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

@@ -16,10 +16,11 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from faq.defaults import MAX_STORED_QUESTION_CHARS, RETENTION_DAYS
 from faq.keys import Keys
 from faq.matcher import Decision, MatchResult
 from faq.privacy import redact
-from faq.store import Clock, utc_now
+from faq.redis_values import Clock, as_text, utc_now
 
 COUNTERS = ("asked", "answered", "suggested", "unmatched", "delivery_failed")
 DECISION_COUNTER = {Decision.ANSWER: "answered", Decision.SUGGEST: "suggested",
@@ -28,7 +29,6 @@ FAILED_COUNTER = "delivery_failed"
 FAILED_REASON_PREFIX = "failed:"
 """Day-hash fields ``failed:{reason}``: why replies did not reach people (blocked, network...)."""
 SUGGESTION_REJECTED = "suggestion_rejected"
-MAX_STORED_QUESTION_CHARS = 1000
 
 # One script per question: the bot's hot path pays one round trip and one command, not a
 # pipeline of nine. Inbox stream ids carry the service clock's time (not the server's) so that
@@ -155,12 +155,15 @@ class Stats:
     on_question: QuestionObserver | None = None
 
     def __init__(self, redis: Redis, tz: tzinfo, *, keys: Keys | None = None,
-                 clock: Clock = utc_now, retention_days: int = 90) -> None:
+                 clock: Clock = utc_now, retention_days: int = RETENTION_DAYS,
+                 max_stored_chars: int = MAX_STORED_QUESTION_CHARS) -> None:
         self.redis = redis
         self.tz = tz
         self.keys = keys or Keys()
         self.clock = clock
         self.retention = timedelta(days=retention_days)
+        # Longer questions are counted and matched but never stored (pasted documents, spam).
+        self.max_stored_chars = max_stored_chars
         self._record = redis.register_script(_RECORD_QUESTION)
         self._rejected = redis.register_script(_RECORD_REJECTED)
 
@@ -180,7 +183,8 @@ class Stats:
                     and failed is None else "")
         counter = FAILED_COUNTER if failed is not None else DECISION_COUNTER[result.decision]
         args: list[Any] = [lang, counter, self._ttl(), user_hash, answered, failed or ""]
-        if result.decision is Decision.NONE and store_text:
+        if (result.decision is Decision.NONE and store_text
+                and len(result.query) <= self.max_stored_chars):
             args += self._inbox_args(result.query, [c.as_dict() for c in result.candidates])
         await self._record(keys=[self.keys.stats_day(day), self.keys.stats_users(day),
                                  self.keys.stats_entries(day), self.keys.inbox], args=args)
@@ -199,7 +203,7 @@ class Stats:
     def _inbox_args(self, question: str, candidates: list[dict[str, Any]]) -> list[Any]:
         now = self.clock()
         return [int(now.timestamp() * 1000), int((now - self.retention).timestamp() * 1000),
-                redact(question[:MAX_STORED_QUESTION_CHARS]), json.dumps(candidates),
+                redact(question[:self.max_stored_chars]), json.dumps(candidates),
                 now.isoformat()]
 
     async def record_feedback(self, entry_id: str, vote: str, previous: str | None) -> None:
@@ -254,9 +258,9 @@ class Stats:
         votes: dict[str, dict[str, int]] = defaultdict(lambda: {"up": 0, "down": 0})
         for i in range(len(days)):
             for member, score in raw[2 * i]:
-                answers[_text(member)] += int(score)
+                answers[as_text(member)] += int(score)
             for k, v in raw[2 * i + 1].items():
-                key = _text(k)
+                key = as_text(k)
                 kind, _, entry_id = key.partition(":")
                 if kind in {"up", "down"} and entry_id:
                     votes[entry_id][kind] += int(v)
@@ -270,8 +274,8 @@ class Stats:
         rows = await self.redis.xrevrange(self.keys.inbox, count=limit)
         items = []
         for stream_id, fields in rows or []:
-            sid = _text(stream_id)
-            f = {_text(k): _text(v) for k, v in (fields or {}).items()}
+            sid = as_text(stream_id)
+            f = {as_text(k): as_text(v) for k, v in (fields or {}).items()}
             items.append(InboxItem(sid, f.get("text", ""), f.get("lang", ""),
                                    json.loads(f.get("candidates", "[]")),
                                    datetime.fromisoformat(f["at"]) if "at" in f else self.clock()))
@@ -297,12 +301,8 @@ class Stats:
         return int(await self.redis.xtrim(self.keys.inbox, minid=oldest_ms, approximate=False))
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 def _totals(day: date, raw: dict[Any, Any], users: int) -> DayTotals:
-    fields = {_text(k): int(v) for k, v in raw.items()}
+    fields = {as_text(k): int(v) for k, v in raw.items()}
     totals = DayTotals(day=day, distinct_users=int(users))
     for name in COUNTERS:
         setattr(totals, name, fields.get(name, 0))
