@@ -129,7 +129,7 @@ class Settings(BaseSettings):
     def trusted_proxy_list(self) -> list[str]:
         return [v for v in self.trusted_proxies.split(",") if v]
 
-    @field_validator("user_hash_secret", mode="before")
+    @field_validator("user_hash_secret", "chat_key", "office_timezone", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `INFOMIGRA_USER_HASH_SECRET=` as in .env.example: unset, never an empty HMAC key

@@ -20,11 +20,16 @@ from faq.conversations import ConversationDesk
 log = logging.getLogger(__name__)
 
 
-async def on_forget(message: Message) -> None:
-    await message.answer(html.escape(_(
+async def on_forget(message: Message, conversations: ConversationDesk | None = None,
+                    alerts: AlertDesk | None = None) -> None:
+    text = html.escape(_(
         "This deletes everything I keep about you: your language choice, your ratings and the "
         "flood-control counter. Anonymous counts that are not linked to you stay. Do you want "
-        "to continue?")), reply_markup=forget_markup())
+        "to continue?"))
+    if conversations is not None or alerts is not None:
+        text += "\n\n" + html.escape(_("It also deletes your conversations with the team and "
+                                        "your alert subscriptions, at once."))
+    await message.answer(text, reply_markup=forget_markup())
 
 
 async def on_confirm(callback: CallbackQuery, callback_data: ForgetCb, person: Person,

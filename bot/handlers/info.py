@@ -78,7 +78,14 @@ async def on_contact(message: Message, person: Person, live: LiveMatcher, config
 
 
 async def on_privacy(message: Message, config: BotConfig) -> None:
-    await message.answer(privacy_text(config.retention_days))
+    text = privacy_text(config.retention_days)
+    if config.office_hours is not None or config.alerts_enabled:
+        text += "\n\n" + html.escape(_(
+            "If you write to the team (/humano) or subscribe to alerts (/alertas), I also keep, "
+            "encrypted, the chat where we answer you. A conversation is deleted {days} days "
+            "after it ends; /forget deletes it and your subscriptions at once.").format(
+                days=config.conversation_retention_days))
+    await message.answer(text)
 
 
 def create_router() -> Router:

@@ -243,6 +243,7 @@ async def test_forget_deletes_conversations_and_subscriptions_at_once(
     await maria.tap(menu, "Avisos de estafas")
     assert await alerts.subscriber_count("fraud-warnings") == 1
     confirm = only_sent(await maria.send("/olvidar"))
+    assert "sus conversaciones con el equipo" in confirm["text"]
     await maria.tap(confirm, "Sí")
     assert await conv_keys(redis) == []
     assert await alerts.subscriber_count("fraud-warnings") == 0
@@ -366,3 +367,8 @@ async def test_no_id_name_or_username_in_redis_or_the_logs(
         assert secret and secret not in stored, f"{secret!r} stored in Redis"
         assert secret not in logged, f"{secret!r} in the logs"
     assert "Soy Mariela" not in logged  # no message text in the logs
+
+
+async def test_privacy_says_what_talking_to_a_person_keeps(chat: ChatFactory) -> None:
+    text = only_sent(await chat(MARIA).send("/privacidad"))["text"]
+    assert "cifrado, el chat donde le respondemos" in text and "30 días" in text
