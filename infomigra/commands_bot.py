@@ -36,9 +36,6 @@ def looks_like_token(token: str) -> bool:
 
 
 def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
-    from infomigra.bot_errors import BotNotConfigured, BotTokenRefused
-    from infomigra.bot_runner import check_token, run_bot, webhook_address
-
     token = settings.bot_token.get_secret_value().strip() if settings.bot_token else ""
     if not token:
         print(NO_TOKEN, file=sys.stderr)
@@ -51,6 +48,9 @@ def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
         print("infomigra bot --webhook: INFOMIGRA_WEBHOOK_URL is not set (the public https "
               "address Telegram sends updates to).", file=sys.stderr)
         return 2
+
+    from infomigra.bot_errors import BotNotConfigured, BotTokenRefused
+    from infomigra.bot_runner import check_token, run_bot, webhook_address
 
     async def main(stop: asyncio.Event) -> None:
         await check_token(settings, stop)  # a refused token exits before Redis even starts

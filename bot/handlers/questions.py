@@ -56,7 +56,8 @@ async def on_question(message: Message, person: Person, answering: Answering,
         await answering.failed(answered, person.hash, reason)
         raise  # the errors handler apologises when it still can
     await answering.delivered(answered, person.hash)
-    if reply.decision is Decision.SUGGEST:
+    if reply.decision is Decision.SUGGEST and len(text) <= config.max_stored_question_chars:
+        # Longer messages are matched but never stored: a rejected suggestion of one is not kept.
         slot = f"{chat_key(config.user_hash_secret, sent.chat.id)}:{sent.message_id}"
         await users.remember_suggestion(person.hash, slot, text, person.lang,
                                         [c.as_dict() for c in answered.result.candidates])

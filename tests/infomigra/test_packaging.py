@@ -169,12 +169,12 @@ def test_dockerfile_and_makefile_start_the_same_entry_point() -> None:
 
 def test_compose_publishes_on_loopback_and_reads_the_example_env() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    for name in ("api", "bot"):
-        service = compose["services"][name]
-        files = [f["path"] for f in service["env_file"]]
-        assert files == [".env.example", ".env"]
-        assert service["environment"]["REDIS_URL"].startswith("redis://")
-    assert compose["services"]["api"]["ports"] == ["127.0.0.1:8000:8000"]
+    service = compose["services"]["app"]  # `serve`: the admin API and the bot in one process
+    files = [f["path"] for f in service["env_file"]]
+    assert files == [".env.example", ".env"]
+    assert service["environment"]["REDIS_URL"].startswith("redis://")
+    assert service["ports"] == ["127.0.0.1:8000:8000"]
+    assert "/readyz" in " ".join(service["healthcheck"]["test"])  # a stuck bot shows unhealthy
 
 
 def test_the_env_example_names_every_setting_and_only_real_ones() -> None:
