@@ -122,8 +122,7 @@ class RateLimiter:
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.redis = redis
         self.limits = limits or Limits()
-        # One hash tag: both keys of a call land in one Redis Cluster slot.
-        self._prefix = f"{keys.prefix}{{tg-out}}:"
+        self.keys = keys  # ``outgoing_budget``: one hash tag, both keys of a call in one slot
         self._script = redis.register_script(_GCRA)
         self._local = _LocalBuckets(monotonic)
         self._redis_down = False
@@ -133,7 +132,8 @@ class RateLimiter:
     async def acquire(self, chat_key: str, *, group: bool = False) -> float:
         """Wait until one message to ``chat_key`` may be sent; the seconds waited."""
         bucket = self.limits.group if group else self.limits.private
-        keys = (self._prefix + "all", f"{self._prefix}{'g' if group else 'p'}:{chat_key}")
+        keys = (self.keys.outgoing_budget("all"),
+                self.keys.outgoing_budget(f"{'g' if group else 'p'}:{chat_key}"))
         buckets = (self.limits.overall, bucket)
         started = self.monotonic()
         while True:

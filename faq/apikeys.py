@@ -4,8 +4,8 @@ A key is shown once, when it is created; Redis keeps only its SHA-256 (``im:keys
 a copy of the database hands out no working key. Keys are random 256-bit tokens, which makes a
 plain (unsalted) digest safe: there is nothing to brute-force from the digest.
 
-Wrong keys are counted in Redis per client address (``im:authfail:addr:{address}``) and per
-start of the key presented (``im:authfail:key:{hash of its first characters}``), so every API
+Wrong keys are counted in Redis per client address (``im:{authfail}:addr:{address}``) and per
+start of the key presented (``im:{authfail}:key:{hash of its first characters}``), so every API
 process sees the same counts and a restart does not reset them. A valid key is always accepted,
 whatever others did from the same address: staff behind one office NAT or proxy cannot be locked
 out by someone else's typos or guesses.

@@ -93,7 +93,7 @@ class FaqService:
         """Related ids, category and languages checked against the FAQ as it is now."""
         if known is None:
             wanted = {rel for e in entries for rel in e.related} - {e.id for e in entries}
-            known = {rel for rel in sorted(wanted) if await self.store.get(rel) is not None}
+            known = await self.store.existing(sorted(wanted))  # one SMISMEMBER
         known = known | {e.id for e in entries}
         categories = {c.id for c in await self.store.categories()}
         return reference_problems(entries, known_ids=known, categories=categories,
@@ -179,9 +179,9 @@ class FaqService:
         """Check every entry against the FAQ, then write all changed entries in one atomic step
         (or none: ``VersionConflict`` when one changed meanwhile). ``ExchangeError`` lists every
         problem before anything is written."""
-        current = {e.id: e for e in await self.store.list_entries()}
+        current = await self.store.get_many([e.id for e in incoming])  # not the whole FAQ
         problems = await self.reference_problems(
-            incoming, known=set(current),
+            incoming,
             where=where if where is not None else {e.id: f"entry {e.id}" for e in incoming})
         if problems:
             raise ExchangeError(problems)

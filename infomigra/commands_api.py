@@ -12,8 +12,9 @@ from typing import Any, TypeVar
 
 from faq.apikeys import ApiKeyRegistry, KeyLookupError, Role
 from faq.keys import Keys
+from faq.migrate import migrate_layout
 from faq.store import FaqStore
-from infomigra.runtime import redis_client, redis_url
+from infomigra.runtime import connect, is_cluster, redis_url
 from infomigra.settings import Settings
 
 T = TypeVar("T")
@@ -47,9 +48,10 @@ def with_registry(settings: Settings,
 
     async def run() -> T:
         with redis_url(settings) as url:
-            redis = redis_client(url)
+            redis = connect(settings, url)
             try:
                 keys = Keys(settings.redis_prefix)
+                await migrate_layout(redis, keys, cluster=is_cluster(settings))
                 return await work(ApiKeyRegistry(redis, keys), FaqStore(redis, keys))
             finally:
                 await redis.aclose()

@@ -12,14 +12,17 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
+from redis.asyncio.sentinel import Sentinel
 
 from faq.alerts import AlertDesk, load_topics
 from faq.conversations import ConversationDesk, ConversationOptions
 from faq.keys import Keys
 from faq.live import LiveMatcher
 from faq.loader import CONTENT_DIR, Content, load_content
+from faq.migrate import migrate_layout
 from faq.redis_values import utc_now
 from faq.stats import Stats
 from faq.store import FaqStore
@@ -50,7 +53,10 @@ class Services:
         return self.store.keys
 
 
-def redis_client(url: str, max_connections: int = 64) -> Redis:
+MAX_CONNECTIONS = 64  # per process (per node on a cluster): a burst of handlers waits for one
+
+
+def redis_client(url: str, max_connections: int = MAX_CONNECTIONS) -> Redis:
     """A client whose pool makes a burst of updates wait for a connection instead of failing
     ("Too many connections") when more handlers run at once than the pool holds."""
     pool = BlockingConnectionPool.from_url(
@@ -59,11 +65,52 @@ def redis_client(url: str, max_connections: int = 64) -> Redis:
     return Redis.from_pool(pool)
 
 
+def cluster_client(url: str, max_connections: int = MAX_CONNECTIONS) -> Redis:
+    """A Redis Cluster client (any node's URL; it finds the others).
+
+    Typed as ``Redis``: ``RedisCluster`` offers the same commands, scripts, pipelines and
+    pub/sub the core uses, routed by hash slot (``faq.keys`` keeps each script in one slot).
+    """
+    client = RedisCluster.from_url(url, decode_responses=True, max_connections=max_connections,
+                                   socket_connect_timeout=5)
+    return cast(Redis, client)
+
+
+def sentinel_client(settings: Settings, max_connections: int = MAX_CONNECTIONS) -> Redis:
+    """The current master of ``INFOMIGRA_REDIS_SENTINEL_MASTER``, asked of the Sentinels; the
+    pool asks again after a failover."""
+    password = settings.redis_password.get_secret_value() if settings.redis_password else None
+    sentinel = Sentinel(settings.sentinel_addresses(), socket_timeout=5,
+                        socket_connect_timeout=5)
+    return sentinel.master_for(settings.redis_sentinel_master, decode_responses=True,
+                               password=password, max_connections=max_connections,
+                               socket_connect_timeout=5)
+
+
+def connect(settings: Settings, url: str | None) -> Redis:
+    """The client for the configured kind of Redis (``url``: from ``redis_url()``)."""
+    if settings.redis_cluster_url:
+        return cluster_client(settings.redis_cluster_url)
+    if settings.redis_sentinels:
+        return sentinel_client(settings)
+    if url is None:
+        raise ValueError("no Redis URL: set REDIS_URL, or leave it unset for the embedded server")
+    return redis_client(url)
+
+
+def is_cluster(settings: Settings) -> bool:
+    return bool(settings.redis_cluster_url)
+
+
 @contextlib.contextmanager
-def redis_url(settings: Settings) -> Iterator[str]:
-    """The configured ``REDIS_URL``, or the embedded server (started or joined) for the block."""
+def redis_url(settings: Settings) -> Iterator[str | None]:
+    """The configured ``REDIS_URL``, or the embedded server (started or joined) for the block;
+    None when a cluster or Sentinel is configured (``connect`` reads those itself)."""
     if settings.redis_url:
         yield settings.redis_url
+        return
+    if settings.external_redis:
+        yield None
         return
     server = EmbeddedRedis(Path(settings.data_dir), appendfsync=settings.redis_appendfsync)
     url = server.start()
@@ -77,7 +124,7 @@ def build_services(settings: Settings, redis: Redis, content: Content | None = N
                    clock: Callable[[], datetime] = utc_now) -> Services:
     content = content or load_content(CONTENT_DIR)
     keys = Keys(settings.redis_prefix)
-    store = FaqStore(redis, keys, clock=clock)
+    store = FaqStore(redis, keys, clock=clock, history_length=settings.history_length)
     stats = Stats(redis, settings.tz, keys=keys, clock=clock,
                   retention_days=settings.retention_days,
                   max_stored_chars=settings.max_stored_question_chars)
@@ -98,15 +145,24 @@ def build_services(settings: Settings, redis: Redis, content: Content | None = N
                     conversations, alerts)
 
 
+async def prepare(services: Services) -> None:
+    """Bring data written by an earlier version up to date: key names, then the indexes.
+    Both are idempotent and cost one GET each once done."""
+    await migrate_layout(services.redis, services.keys, cluster=is_cluster(services.settings))
+    if await services.store.ensure_indexes():
+        log.info("built the FAQ indexes for %d stored entries", await services.store.count())
+
+
 @contextlib.asynccontextmanager
 async def open_services(settings: Settings, *, seed: bool = True,
                         matcher: bool = True) -> AsyncIterator[Services]:
     """Connect, seed missing shipped entries on first start, load the matcher snapshot
     (``matcher=False``: a process that answers no questions, such as ``broadcast``)."""
     with redis_url(settings) as url:
-        redis = redis_client(url)
+        redis = connect(settings, url)
         try:
             services = build_services(settings, redis)
+            await prepare(services)
             if seed:
                 report = await services.store.seed(services.content.entries,
                                                    services.content.categories)

@@ -45,6 +45,14 @@ class Settings(BaseSettings):
         default=TELEGRAM_API_URL,
         validation_alias=AliasChoices("TELEGRAM_API_URL", "INFOMIGRA_TELEGRAM_API_URL"))
 
+    # Redis Cluster or Sentinel instead of one server (REDIS_URL); at most one of the three.
+    redis_cluster_url: str | None = None
+    redis_sentinels: str | None = Field(
+        default=None, description="comma-separated host:port of the Sentinels")
+    redis_sentinel_master: str = "mymaster"
+    redis_password: SecretStr | None = None
+    history_length: int = Field(default=50, ge=1, le=10_000)
+
     data_dir: Path = Path("var")
     locales_dir: Path = Field(default_factory=default_locales_dir)
     redis_prefix: str = "im:"
@@ -105,6 +113,34 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _one_redis(self) -> Settings:
+        chosen = [name for name, value in (("REDIS_URL", self.redis_url),
+                                           ("INFOMIGRA_REDIS_CLUSTER_URL", self.redis_cluster_url),
+                                           ("INFOMIGRA_REDIS_SENTINELS", self.redis_sentinels))
+                  if value]
+        if len(chosen) > 1:
+            raise ValueError(f"set only one of {' and '.join(chosen)} (which Redis to use)")
+        self.sentinel_addresses()  # refuse a malformed list at start, not at first use
+        return self
+
+    def sentinel_addresses(self) -> list[tuple[str, int]]:
+        """``INFOMIGRA_REDIS_SENTINELS`` as (host, port) pairs; port 26379 when omitted."""
+        addresses = []
+        for item in (self.redis_sentinels or "").split(","):
+            item = item.strip()
+            if not item:
+                continue
+            host, _, port = item.rpartition(":") if ":" in item else (item, "", "26379")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"INFOMIGRA_REDIS_SENTINELS: {item!r} is not host:port")
+            addresses.append((host.strip("[]"), int(port)))
+        return addresses
+
+    @property
+    def external_redis(self) -> bool:
+        return bool(self.redis_url or self.redis_cluster_url or self.redis_sentinels)
 
     @field_validator("trusted_proxies")
     @classmethod

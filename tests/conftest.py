@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +24,7 @@ from redis.asyncio import Redis
 
 from faq.loader import Content, load_content
 from infomigra.cli import build_parser
-from infomigra.redis_server import EmbeddedRedis
+from infomigra.redis_server import EmbeddedRedis, redis_server_binary
 from infomigra.runtime import Services, build_services, redis_client
 from infomigra.settings import Settings
 
@@ -81,6 +83,132 @@ async def services(settings: Settings, redis: Redis, content: Content,
     await svc.store.seed(content.entries, content.categories)
     await svc.live.refresh()
     return svc
+
+
+# -- real redis-server processes beside the embedded one (replicas, cluster) -------------------
+
+def free_ports(count: int, *, bus: bool = False) -> list[int]:
+    """Loopback ports free now (and, with ``bus``, port + 10000 too: a cluster node's bus)."""
+    ports: list[int] = []
+    while len(ports) < count:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port in ports or (bus and (port > 55535 or not _port_free(port + 10000))):
+            continue
+        ports.append(port)
+    return ports
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class RedisProcess:
+    """A standalone ``redis-server`` on a loopback TCP port (the binary the project finds),
+    stopped and reaped by ``stop()``; its log is kept for failures."""
+
+    def __init__(self, workdir: Path, port: int, *extra: str) -> None:
+        self.port = port
+        self.dir = workdir / f"redis-{port}"
+        self.dir.mkdir(parents=True)
+        self.process = subprocess.Popen(
+            [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
+             "--dir", str(self.dir), "--save", "", "--appendonly", "no",
+             "--logfile", str(self.dir / "redis.log"), *extra],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def wait(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server on {self.port} exited: {self.log()[-500:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server on {self.port} did not answer in {timeout}s")
+
+    def log(self) -> str:
+        path = self.dir / "redis.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture(scope="module")
+def standalone_redis() -> Iterator[RedisProcess]:
+    """A real external Redis on TCP (not the embedded default), for the replica tests."""
+    with tempfile.TemporaryDirectory(prefix="im-ext-") as tmp:
+        server = RedisProcess(Path(tmp), free_ports(1)[0])
+        try:
+            server.wait()
+            yield server
+        finally:
+            server.stop()
+
+
+def start_cluster(workdir: Path, masters: int = 3) -> list[RedisProcess]:
+    """``masters`` cluster-enabled nodes on loopback, the 16,384 slots split between them with
+    CLUSTER ADDSLOTS and the nodes introduced with CLUSTER MEET; returns once every node says
+    ``cluster_state:ok``."""
+    import redis as sync_redis
+
+    nodes = [RedisProcess(workdir, port, "--cluster-enabled", "yes",
+                          "--cluster-config-file", f"nodes-{port}.conf",
+                          "--cluster-node-timeout", "5000")
+             for port in free_ports(masters, bus=True)]
+    try:
+        for node in nodes:
+            node.wait()
+        clients = [sync_redis.Redis(port=n.port) for n in nodes]
+        share = 16384 // masters
+        for i, client in enumerate(clients):
+            last = 16383 if i == masters - 1 else (i + 1) * share - 1
+            client.execute_command("CLUSTER", "ADDSLOTS", *range(i * share, last + 1))
+        for client in clients[1:]:
+            client.execute_command("CLUSTER", "MEET", "127.0.0.1", nodes[0].port)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            infos = [_cluster_info(c.execute_command("CLUSTER", "INFO")) for c in clients]
+            if all(i.get("cluster_state") == "ok"
+                   and i.get("cluster_known_nodes") == str(masters) for i in infos):
+                for client in clients:
+                    client.close()
+                return nodes
+            time.sleep(0.1)
+        raise RuntimeError("the test cluster did not reach cluster_state:ok in 30 s")
+    except BaseException:
+        for node in nodes:
+            node.stop()
+        raise
+
+
+def _cluster_info(raw: object) -> dict[str, str]:
+    if isinstance(raw, dict):
+        return {str(k): str(v) for k, v in raw.items()}
+    text = raw.decode() if isinstance(raw, bytes) else str(raw)
+    return dict(line.split(":", 1) for line in text.split() if ":" in line)
 
 
 def cli_env(redis_url: str, data_dir: Path, **extra: str) -> dict[str, str]:

@@ -12,7 +12,7 @@ from faq.apikeys import Role
 from faq.exchange import ExchangeError, FieldChange, Problem, _flatten, diff_entries
 from faq.inbox import ClusterNotFound
 from faq.models import Entry, Status
-from faq.store import EntryNotFound, VersionConflict
+from faq.store import EntryFilter, EntryNotFound, VersionConflict
 from faq.text import normalise
 from faq.usecases import AlreadyCurrent, EntryExists, VersionMissing
 
@@ -49,17 +49,28 @@ async def entries(page: PageDep, q: str = "", category: str = "", status: str = 
                   stale: str = "", offset: int = 0) -> Response:
     page.require(Role.EDITOR, Role.MANAGER)
     store = page.state.services.store
-    all_entries = await store.list_entries()
     needle = normalise(q[:200]) if q else ""
     limit_day = page.today() - STALE_AFTER
-    selected = [e for e in all_entries
-                if (not category or e.category == category)
-                and (not status or e.status.value == status)
-                and (not stale or e.reviewed_on is None or e.reviewed_on < limit_day)
-                and (not needle or needle in _searchable(e))]
-    offset = max(0, min(offset, len(selected)))
+    known_status = status in {s.value for s in Status}
+    where = EntryFilter(category=category or None,
+                        status=Status(status) if known_status else None,
+                        reviewed_before=limit_day if stale else None)
+    offset = max(0, offset)
+    if status and not known_status:
+        items, total = [], 0
+    elif not needle:  # a page from the indexes: reads its own entries, not the FAQ
+        found = await store.page_entries(where, offset=offset, limit=PAGE_SIZE)
+        items, total = found.entries, found.total
+        if offset > total:
+            offset = total
+    else:  # a text search reads the entries the filters leave
+        ids, _ = await store.page(where, limit=None)
+        by_id = await store.get_many(ids)
+        selected = [by_id[i] for i in ids if i in by_id and needle in _searchable(by_id[i])]
+        offset = min(offset, len(selected))
+        items, total = selected[offset:offset + PAGE_SIZE], len(selected)
     values: dict[str, Any] = {
-        "items": selected[offset:offset + PAGE_SIZE], "total": len(selected),
+        "items": items, "total": total,
         "offset": offset, "size": PAGE_SIZE, "q": q, "category": category, "status": status,
         "stale": stale, "categories": await store.categories(), "limit_day": limit_day}
     if page.is_htmx:
@@ -78,7 +89,7 @@ async def _form_page(page: Page, form: EntryForm, *, creating: bool, status: int
         previews[lang] = {"html": html,
                           "problems": answer_problems(tr["answer"], page.gettext)
                           if tr["answer"] else []}
-    ids = sorted(e.id for e in await store.list_entries())
+    ids, _ = await store.page(limit=None)  # every id, from the index (no entry is read)
     return page.render("entry_form.html", http_status=status, form=form, creating=creating,
                        errors=errors or {}, previews=previews, conflict=conflict or [],
                        categories=await store.categories(), statuses=[s.value for s in Status],

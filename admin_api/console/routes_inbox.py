@@ -44,7 +44,8 @@ async def _cluster(page: Page, cluster_id: str) -> Cluster:
 async def inbox(page: PageDep, dismissed: str = "", n: int = 0) -> Response:
     page.require(Role.EDITOR, Role.MANAGER)
     clusters = await page.state.inbox.clusters()
-    entries = {e.id: e for e in await page.state.services.store.list_entries()}
+    entries = await page.state.services.store.get_many(
+        [i for c in clusters for i, _score in c.candidates])
     rows = [{"cluster": c, "examples": c.examples(page.state.config.inbox.max_examples),
              "candidates": [{"id": i, "question": _question(entries.get(i), page.lang)}
                             for i, _score in c.candidates if i in entries]}

@@ -108,7 +108,7 @@ async def _tables(page: Page, span: Span) -> dict[str, Any]:
     days = await stats.daily(span.start, span.end)
     total = await stats.summary(span.start, span.end)
     ranked = await stats.entries(span.start, span.end)
-    known = {e.id: e for e in await page.state.services.store.list_entries()}
+    known = await page.state.services.store.get_many([i.entry_id for i in ranked])
 
     def question(entry_id: str) -> str:
         entry = known.get(entry_id)

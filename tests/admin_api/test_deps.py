@@ -101,7 +101,7 @@ async def test_wrong_keys_are_locked_out_but_a_valid_key_always_works(
             res = await api.http.get("/api/v1/faq", headers=api.auth(role))
             assert res.status_code == 200, (role, res.text)
         # The count lives in Redis (shared by every API process), keyed by the address.
-        assert await api.services.redis.get("im:authfail:addr:127.0.0.1") == "3"
+        assert await api.services.redis.get("im:{authfail}:addr:127.0.0.1") == "3"
 
 
 async def test_one_key_prefix_is_counted_across_addresses(api_factory: ApiFactory) -> None:
@@ -122,7 +122,7 @@ async def test_one_key_prefix_is_counted_across_addresses(api_factory: ApiFactor
             "imk_ZyXwVuTs-guess-number-00000000", forwarded_for="203.0.113.51"))
         assert res.status_code == 401
         # The counters hold no part of any key.
-        names = " ".join(await api.services.redis.keys("im:authfail:*"))
+        names = " ".join(await api.services.redis.keys("im:{authfail}:*"))
         assert "AbCdEfGh" not in names and "203.0.113.1" in names
 
 
@@ -137,8 +137,8 @@ async def test_a_forged_forwarded_for_is_ignored_without_trusted_proxies(
         res = await api.http.get("/api/v1/faq", headers=bearer(
             "imk_forged-again-forged-000000", forwarded_for="198.51.100.99"))
         assert res.status_code == 429  # every try was counted against the real peer
-        names = await api.services.redis.keys("im:authfail:addr:*")
-        assert names == ["im:authfail:addr:127.0.0.1"]
+        names = await api.services.redis.keys("im:{authfail}:addr:*")
+        assert names == ["im:{authfail}:addr:127.0.0.1"]
 
 
 async def test_a_forwarded_value_that_is_not_an_ip_is_ignored(api_factory: ApiFactory) -> None:
@@ -149,8 +149,8 @@ async def test_a_forwarded_value_that_is_not_an_ip_is_ignored(api_factory: ApiFa
             res = await api.http.get("/api/v1/faq", headers=bearer(
                 "imk_forwarded-junk-junk-000000", forwarded_for=value))
             assert res.status_code == 401
-        names = sorted(await api.services.redis.keys("im:authfail:addr:*"))
-        assert names == ["im:authfail:addr:127.0.0.1"]
+        names = sorted(await api.services.redis.keys("im:{authfail}:addr:*"))
+        assert names == ["im:{authfail}:addr:127.0.0.1"]
 
 
 async def test_wrong_key_answers_say_nothing_about_the_key(api: Api) -> None:
@@ -195,7 +195,7 @@ async def test_a_revoked_key_is_refused_at_once(api: Api) -> None:
 async def test_keys_are_stored_only_as_sha256(api: Api) -> None:
     redis = api.services.redis
     dump = []
-    for key in await redis.keys("im:keys*"):
+    for key in await redis.keys("im:{keys}*"):
         dump.append(key)
         kind = await redis.type(key)
         if kind == "hash":
@@ -203,7 +203,7 @@ async def test_keys_are_stored_only_as_sha256(api: Api) -> None:
         elif kind == "set":
             dump += list(await redis.smembers(key))
     text = "\n".join(dump)
-    assert len(await redis.smembers("im:keys")) == len(Role)
+    assert len(await redis.smembers("im:{keys}")) == len(Role)
     for secret in api.keys.values():
         assert secret not in text
         assert secret[4:20] not in text

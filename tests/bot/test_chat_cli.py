@@ -67,7 +67,7 @@ async def test_chat_suggestions_are_numbered_choices(command: CommandRunner, red
 async def test_chat_does_not_count_staff_checks(command: CommandRunner, redis: Redis) -> None:
     out = await command("chat", stdin="receta de pepián\n")
     assert out.returncode == 0, out.stderr
-    assert await redis.keys("im:stats:*") == [] and await redis.xlen("im:inbox") == 0
+    assert await redis.keys("im:{stats}:*") == [] and await redis.xlen("im:{stats}:inbox") == 0
 
 
 def test_bot_without_a_token_says_how_and_exits_2(

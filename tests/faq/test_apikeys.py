@@ -22,7 +22,7 @@ async def test_create_authenticate_list_revoke(redis: Redis) -> None:
     registry = ApiKeyRegistry(redis)
     secret, info = await registry.create(Role.MANAGER, "  Luis   (reports) ")
     assert info.name == "Luis (reports)" and info.id == digest_of(secret)[:12]
-    assert await redis.exists(f"im:keys:{digest_of(secret)}")
+    assert await redis.exists(f"im:{{keys}}:{digest_of(secret)}")
     found = await registry.authenticate(secret)
     assert found is not None and found.role is Role.MANAGER
     assert (await registry.list())[0].last_used_at is not None  # recorded for `keys list`

@@ -8,7 +8,7 @@ that makes every bot process rebuild its matcher.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile
@@ -26,7 +26,7 @@ from faq.exchange import (
     entries_to_yaml,
 )
 from faq.models import Entry, LanguageCode, Slug, Status
-from faq.store import FaqStore, VersionConflict
+from faq.store import EntryFilter, FaqStore, VersionConflict
 from faq.text import normalise
 from faq.usecases import AlreadyCurrent, EntryExists, FaqService, ImportResult, VersionMissing
 
@@ -57,6 +57,7 @@ router = APIRouter(prefix="/faq", tags=["faq"], responses=AUTH_ERRORS)
 
 EntryIdPath = Annotated[str, Path(max_length=200, description="The entry's id (slug)")]
 VersionPath = Annotated[int, Path(ge=1, le=10**9, description="A version number")]
+SEARCH_CHUNK = 500  # entries read per MGET during a text search (bounded replies)
 
 
 def etag(entry: Entry) -> str:
@@ -180,32 +181,51 @@ async def import_entries(
 
 # -- collection --------------------------------------------------------------------------------
 
-@router.get("", summary="List entries (filters and pagination)", response_model=EntryPage,
-            responses=INVALID)
+@router.get("", summary="List entries, ordered by id (filters and pagination)",
+            response_model=EntryPage, responses=INVALID)
 async def list_entries(
         store: StoreDep, config: ConfigDep, who: ReaderDep,
         category: Slug | None = None,
         status: Status | None = None,
         language: Annotated[LanguageCode | None, Query(
             description="Only entries translated into this language")] = None,
+        reviewed_before: Annotated[date | None, Query(
+            description="Only entries never reviewed or last reviewed before this day "
+                        "(e.g. six months ago: entries due for a review)")] = None,
         q: Annotated[str | None, Query(max_length=200,
                                        description="Text search (accents and case ignored)")]
         = None,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
-        limit: Annotated[int, Query(ge=1, le=200)] = 50) -> EntryPage:
+        limit: Annotated[int, Query(ge=1, le=200)] = 50) -> EntryPage | Response:
+    """Pages come from the indexes the save script keeps (one sorted set per category, status
+    and language, and the review dates): a page reads its own entries, not the FAQ. Only a text
+    search (``q``) reads the entries the other filters leave, in chunks."""
     if language is not None and language not in config.languages:
         raise ExchangeError([Problem("query parameter", "language",
                                      f"language {language!r} is not offered; the service "
                                      f"speaks {', '.join(config.languages)}")])
-    entries = await store.list_entries()
-    needle = normalise(q) if q else ""
-    selected = [e for e in entries
-                if (category is None or e.category == category)
-                and (status is None or e.status is status)
-                and (language is None or language in e.translations)
-                and (not needle or needle in _searchable(e))]
-    page = selected[offset:offset + limit]
-    return EntryPage(items=[EntryOut.of(e) for e in page], total=len(selected), offset=offset,
+    where = EntryFilter(category=category, status=status, language=language,
+                        reviewed_before=reviewed_before)
+    if not q:
+        # The stored documents are the entries as validated at save time, field for field what
+        # EntryOut shows (a test holds them equal): passed on unparsed, a page of 50 costs its
+        # MGET, not 50 validations and serialisations (10 ms -> 1 ms of CPU per page).
+        documents, total = await store.page_documents(where, offset=offset, limit=limit)
+        return Response(f'{{"items":[{",".join(documents)}],"total":{total},'
+                        f'"offset":{offset},"limit":{limit}}}', media_type="application/json")
+    needle = normalise(q)
+    ids, _ = await store.page(where, limit=None)
+    selected: list[Entry] = []
+    total = 0
+    for start in range(0, len(ids), SEARCH_CHUNK):
+        chunk = await store.get_many(ids[start:start + SEARCH_CHUNK])
+        for entry_id in ids[start:start + SEARCH_CHUNK]:
+            entry = chunk.get(entry_id)
+            if entry is not None and needle in _searchable(entry):
+                if offset <= total < offset + limit:
+                    selected.append(entry)
+                total += 1
+    return EntryPage(items=[EntryOut.of(e) for e in selected], total=total, offset=offset,
                      limit=limit)
 
 
@@ -271,7 +291,8 @@ async def archive_entry(entry_id: EntryIdPath, response: Response, store: StoreD
     return _with_etag(response, saved.entry)
 
 
-@router.get("/{entry_id}/history", summary="Every version of an entry, newest first",
+@router.get("/{entry_id}/history",
+            summary="The kept versions of an entry (the last `history_length`), newest first",
             response_model=HistoryOut, responses=NOT_FOUND)
 async def entry_history(entry_id: EntryIdPath, store: StoreDep, who: ReaderDep) -> HistoryOut:
     versions = await store.history(entry_id)

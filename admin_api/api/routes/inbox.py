@@ -37,7 +37,7 @@ def _missing(exc: ClusterNotFound) -> ApiError:
 async def inbox(desk: InboxDep, store: StoreDep, live: LiveDep, config: ConfigDep,
                 who: EditorDep) -> InboxOut:
     clusters = await desk.clusters()
-    entries = {e.id: e for e in await store.list_entries()}
+    entries = await store.get_many([i for c in clusters for i, _ in c.candidates])
     out = []
     for cluster in clusters:
         lang = cluster.main_language

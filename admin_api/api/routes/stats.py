@@ -116,7 +116,7 @@ async def entries(stats: StatsDep, store: StoreDep, config: ConfigDep, who: Mana
                   fmt: FormatQuery = "json") -> EntriesStatsOut | Response:
     first, last = _span(start, to, stats.today(), config)
     ranked = (await stats.entries(first, last))[:limit]
-    known = {e.id: e for e in await store.list_entries()}
+    known = await store.get_many([item.entry_id for item in ranked])
     rows = []
     for item in ranked:
         entry = known.get(item.entry_id)

@@ -54,7 +54,7 @@ async def test_forget_also_clears_the_hash_from_the_append_only_file(
     await maria.tap(only_sent(await maria.send("/language")), "English")
     [key] = [k async for k in services.redis.scan_iter(match="im:user:*")
              if not k.endswith((":rate", ":votes"))]
-    person = key.removeprefix("im:user:").encode()
+    person = key.removeprefix("im:user:").strip("{}").encode()
     aof = redis_server.redis_dir / "appendonly.aof"
     question = only_sent(await maria.send("/forget"))
     await maria.tap(question, "Yes, delete")

@@ -55,6 +55,6 @@ async def test_the_choice_is_stored_under_the_keyed_hash_only(
         chat: ChatFactory, services: Services) -> None:
     maria = chat(MARIA)
     await maria.tap(only_sent(await maria.send("/idioma")), "English")
-    key = f"im:user:{user_hash(services.user_hash_secret, MARIA.id)}"
+    key = f"im:user:{{{user_hash(services.user_hash_secret, MARIA.id)}}}"
     assert await services.redis.hgetall(key) == {"lang": "en"}
     assert [k async for k in services.redis.scan_iter() if str(MARIA.id) in k] == []

@@ -12,7 +12,7 @@ async def test_chatter_in_a_group_is_ignored(chat: ChatFactory, services: Servic
     assert await maria.send("¿alguien sabe a qué hora abre el consulado?") == []
     assert await maria.send_content(**VOICE) == []
     assert [k async for k in services.redis.scan_iter()
-            if k.startswith(("im:user:", "im:stats:", "im:inbox"))] == []
+            if k.startswith(("im:user:", "im:{stats}:"))] == []
 
 
 async def test_a_mention_is_answered_as_a_reply_without_the_mention(

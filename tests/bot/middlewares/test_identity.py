@@ -75,7 +75,7 @@ async def test_nothing_identifies_the_person_in_redis_or_the_logs(
     await in_group.send("hola familia, soy Mariela")
 
     stored = await dump_everything(raw_redis)
-    assert b"im:user:" in stored and b"im:stats:" in stored and b"im:inbox" in stored
+    assert b"im:user:{" in stored and b"im:{stats}:" in stored and b"im:{stats}:inbox" in stored
     for needle in identifiers():
         assert needle.encode() not in stored, f"{needle!r} is stored in Redis"
         assert needle.casefold().encode() not in stored.lower()
@@ -96,4 +96,4 @@ async def test_forget_leaves_no_key_of_the_person(chat: ChatFactory, services: S
     await maria.tap(only_sent(await maria.send(PASSPORT_ES)), "👍")
     await maria.tap(only_sent(await maria.send("/forget")), "Yes")
     assert [k async for k in services.redis.scan_iter(match="im:user:*")] == []
-    assert await services.redis.exists("im:inbox") == 0
+    assert await services.redis.exists("im:{stats}:inbox") == 0

@@ -47,6 +47,48 @@ async def test_list_filters_searches_and_paginates(api: Api) -> None:
     assert all("en" in e["translations"] for e in res.json()["items"])
 
 
+async def test_list_items_are_the_entries_as_get_shows_them(api: Api) -> None:
+    """Pages pass the stored documents through unparsed: each item must still be exactly what
+    GET /faq/{id} answers (same fields, same values), edits included."""
+    res = await api.http.post(FAQ, json=new_entry(), headers=api.auth("editor"))
+    assert res.status_code == 201, res.text
+    page = await api.http.get(FAQ, params={"limit": 200}, headers=api.auth("manager"))
+    assert page.headers["content-type"].startswith("application/json")
+    items = page.json()["items"]
+    assert [i["id"] for i in items] == sorted(i["id"] for i in items)
+    for item in [items[0], *(i for i in items if i["id"] == "staff-test-entry")]:
+        one = await api.http.get(f"{FAQ}/{item['id']}", headers=api.auth("manager"))
+        assert item == one.json()
+
+
+async def test_list_finds_entries_due_for_review_in_id_order(api: Api) -> None:
+    """The console's "not reviewed for six months": an edit that changes the review date moves
+    the entry out of the list at once; filters combine and pages keep id order."""
+    old = new_entry("aaa-old-review", reviewed_on="2025-01-15")
+    recent = new_entry("zzz-recent-review", reviewed_on="2026-11-20")
+    for body in (old, recent, new_entry("mmm-never", status="draft", reviewed_on=None)):
+        res = await api.http.post(FAQ, json=body, headers=api.auth("editor"))
+        assert res.status_code == 201, res.text
+    params = {"reviewed_before": "2026-05-20", "category": "documents", "limit": 200}
+    res = await api.http.get(FAQ, params=params, headers=api.auth("editor"))
+    ids = [e["id"] for e in res.json()["items"]]
+    assert "aaa-old-review" in ids and "mmm-never" in ids and "zzz-recent-review" not in ids
+    assert ids == sorted(ids) and res.json()["total"] == len(ids)
+    assert all(e["category"] == "documents" for e in res.json()["items"])
+
+    entry, tag = await api.get_entry("aaa-old-review")
+    entry["reviewed_on"] = "2026-11-30"
+    res = await api.http.put(f"{FAQ}/aaa-old-review", json=entry,
+                             headers={**api.auth("editor"), "If-Match": tag})
+    assert res.status_code == 200, res.text
+    res = await api.http.get(FAQ, params={**params, "q": "pescador"},
+                             headers=api.auth("editor"))
+    assert [e["id"] for e in res.json()["items"]] == ["mmm-never"]
+    bad = await api.http.get(FAQ, params={"reviewed_before": "last year"},
+                             headers=api.auth("editor"))
+    assert bad.status_code == 422
+
+
 async def test_list_refuses_a_language_that_is_not_offered(api: Api) -> None:
     res = await api.http.get(FAQ, params={"language": "fr"}, headers=api.auth("editor"))
     assert has_problem(res, "language", "not offered")
