@@ -8,7 +8,7 @@ PO := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 EVAL_SET ?= ../shared/eval/dev.yaml
 
-.PHONY: install run test lint eval bench catalogs clean
+.PHONY: install run test lint eval calibrate bench catalogs clean
 
 install: $(STAMP) $(MO)
 
@@ -40,6 +40,11 @@ lint: install
 eval: install
 	$(BIN)/infomigra seed --update > /dev/null
 	$(BIN)/infomigra eval $(EVAL_SET)
+
+# Refit faq/calibration.json (out-of-fold report on stdout) on the shipped content.
+calibrate: install
+	$(BIN)/infomigra seed --update > /dev/null
+	$(BIN)/infomigra calibrate $(EVAL_SET)
 
 bench: install
 	$(BIN)/python -m benchmarks

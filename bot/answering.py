@@ -1,7 +1,7 @@
 """From a question to a reply: match on the current snapshot, count it, render it.
 
 Shared by the Telegram handlers and ``infomigra chat``. The snapshot is read once per question
-(``live.matcher``) so a reload in the middle of a question cannot mix two versions of the FAQ.
+(``live.hybrid``) so a reload in the middle of a question cannot mix two versions of the FAQ.
 """
 
 from __future__ import annotations
@@ -26,15 +26,16 @@ class Answering:
         self.guard = guard
         self.config = config
 
-    def match(self, text: str, lang: str) -> tuple[MatchResult, Reply]:
-        matcher = self.live.matcher
-        result = matcher.match(text, lang)
-        reply = result_reply(result, lang, matcher, contact_id=self.config.contact_entry_id)
+    async def match(self, text: str, lang: str) -> tuple[MatchResult, Reply]:
+        hybrid = self.live.hybrid  # one snapshot for the match and the render
+        result = await hybrid.amatch(text, lang)
+        reply = result_reply(result, lang, hybrid.lexical,
+                             contact_id=self.config.contact_entry_id)
         return result, reply
 
     async def ask(self, text: str, lang: str, user_hash: str | None) -> Reply:
         """Answer ``text``; counted under ``user_hash`` (None: a staff check, not counted)."""
-        result, reply = self.match(text, lang)
+        result, reply = await self.match(text, lang)
         best = result.best
         # Ids, decision and score only: the question itself is never logged.
         log.info("question lang=%s decision=%s entry=%s score=%.3f chars=%d", lang,

@@ -21,9 +21,12 @@ from faq.matcher import Decision, MatchResult
 from faq.privacy import redact
 from faq.store import Clock, utc_now
 
-COUNTERS = ("asked", "answered", "suggested", "unmatched")
+COUNTERS = ("asked", "answered", "suggested", "unmatched", "smalltalk", "out_of_scope")
 DECISION_COUNTER = {Decision.ANSWER: "answered", Decision.SUGGEST: "suggested",
-                    Decision.NONE: "unmatched"}
+                    Decision.NONE: "unmatched", Decision.SMALLTALK: "smalltalk",
+                    Decision.OUT_OF_SCOPE: "out_of_scope"}
+"""Small talk and out-of-scope are counted apart: neither is a question the FAQ failed on, and
+neither goes to the inbox (only "unmatched" does)."""
 MAX_STORED_QUESTION_CHARS = 1000
 
 # One script per question: the bot's hot path pays one round trip and one command, not a
@@ -67,6 +70,8 @@ class DayTotals:
     answered: int = 0
     suggested: int = 0
     unmatched: int = 0
+    smalltalk: int = 0
+    out_of_scope: int = 0
     feedback_up: int = 0
     feedback_down: int = 0
     distinct_users: int = 0
@@ -79,7 +84,8 @@ class DayTotals:
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "questions": self.asked, "answered": self.answered, "suggested": self.suggested,
-            "unmatched": self.unmatched, "answer_rate": self.answer_rate,
+            "unmatched": self.unmatched, "smalltalk": self.smalltalk,
+            "out_of_scope": self.out_of_scope, "answer_rate": self.answer_rate,
             "distinct_users": self.distinct_users, "feedback_up": self.feedback_up,
             "feedback_down": self.feedback_down, "by_language": self.by_language,
         }

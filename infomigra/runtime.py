@@ -15,9 +15,11 @@ from pathlib import Path
 
 from redis.asyncio import BlockingConnectionPool, Redis
 
+from faq.conversation import load_conversation
 from faq.keys import Keys
 from faq.live import LiveMatcher
 from faq.loader import CONTENT_DIR, Content, load_content
+from faq.semantic import PROCESS_VECTORS, Embedder, LayeredVectors, RedisVectors, load_embedder
 from faq.stats import Stats
 from faq.store import FaqStore
 from faq.text import TextPipeline
@@ -70,14 +72,22 @@ def redis_url(settings: Settings) -> Iterator[str]:
 
 
 def build_services(settings: Settings, redis: Redis, content: Content | None = None,
-                   clock: Callable[[], datetime] = utc_now) -> Services:
+                   clock: Callable[[], datetime] = utc_now,
+                   embedder: Embedder | None = None) -> Services:
+    """``embedder`` None: the shipped model when ``settings.semantic`` (loaded once per process;
+    lexical-only, said once, when it cannot load)."""
     content = content or load_content(CONTENT_DIR)
     keys = Keys(settings.redis_prefix)
+    if embedder is None and settings.semantic:
+        embedder = load_embedder()
+    vectors = LayeredVectors(PROCESS_VECTORS, RedisVectors(
+        redis, keys.embeddings(embedder.model_id))) if embedder is not None else None
     store = FaqStore(redis, keys, clock=clock)
     stats = Stats(redis, settings.tz, keys=keys, clock=clock,
                   retention_days=settings.retention_days)
     pipeline = TextPipeline(content.lexicon, tuple(settings.languages))
-    live = LiveMatcher(store, pipeline, settings.matcher_options())
+    live = LiveMatcher(store, pipeline, settings.matcher_options(),
+                       conversation=load_conversation(), embedder=embedder, vectors=vectors)
     return Services(settings, redis, store, stats, live, content, settings.hash_secret())
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from faq.matcher import alternates_warnings
 from faq.models import Entry as CoreEntry
 from faq.models import LanguageCode, Slug, Source, Status, Translation
 
@@ -78,10 +79,13 @@ class EntryOut(BaseModel):
     version: int
     updated_at: datetime | None
     updated_by: str | None
+    warnings: list[str] = Field(default_factory=list, description=(
+        "Advice, not errors: e.g. a language with fewer than 4 alternates is hard to match"))
 
     @classmethod
     def of(cls, entry: CoreEntry) -> EntryOut:
-        return cls.model_validate(entry.model_dump(mode="json"))
+        return cls.model_validate({**entry.model_dump(mode="json"),
+                                   "warnings": alternates_warnings(entry)})
 
 
 class EntryPage(BaseModel):
