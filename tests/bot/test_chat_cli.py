@@ -41,7 +41,7 @@ def test_chat_answers_a_piped_question_with_sources_and_date(run_cli: CliRunner)
     out = run_cli("chat", stdin="¿Cómo saco mi pasaporte guatemalteco por primera vez?\n")
     assert out.returncode == 0, out.stderr
     assert "pasaporte" in out.stdout
-    assert "Fuentes:" in out.stdout and "Revisado el 28 de noviembre de 2026" in out.stdout
+    assert "Fuentes:" in out.stdout and "Revisado el 1 de diciembre de 2026" in out.stdout
     assert "<b>" not in out.stdout and "&amp;" not in out.stdout  # plain text in a terminal
     assert "(https://" in out.stdout  # links keep their address
     assert "  1. " in out.stdout  # related entries, numbered

@@ -70,7 +70,7 @@ async def test_answer_in_english(chat: ChatFactory, services: Services) -> None:
     message = only_sent(await chat(JOHN).send(PASSPORT_EN))
     assert message["text"].startswith(entry.translations["en"].answer)
     assert "<b>Sources:</b>" in message["text"]
-    assert "Reviewed on November 28, 2026" in message["text"]
+    assert "Reviewed on December 1, 2026" in message["text"]
     assert buttons(message)[:2] == ["👍", "👎"]
     day = services.stats.today()
     assert (await services.stats.summary(day, day)).by_language["en"]["answered"] == 1

@@ -36,12 +36,12 @@ async def test_deep_link_opens_the_entry(chat: ChatFactory, services: Services) 
     entry = services.live.entry("passport-application")
     message = only_sent(await chat(MARIA).send("/start faq_passport-application"))
     assert message["text"].startswith(entry.translations["es"].answer)
-    assert "Revisado el 28 de noviembre de 2026" in message["text"]
+    assert "Revisado el 1 de diciembre de 2026" in message["text"]
     assert buttons(message)[:2] == ["👍", "👎"]
 
     english = only_sent(await chat(JOHN).send("/start faq_passport-application"))
     assert english["text"].startswith(entry.translations["en"].answer)
-    assert "Reviewed on November 28, 2026" in english["text"]
+    assert "Reviewed on December 1, 2026" in english["text"]
 
 
 async def test_deep_link_to_an_unknown_entry_falls_back_to_the_greeting(
