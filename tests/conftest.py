@@ -17,9 +17,9 @@ from redis.asyncio import Redis
 from faq.calibration import Calibration
 from faq.conversation import Conversation, load_conversation
 from faq.hybrid import HybridMatcher, build_hybrid
+from faq.keys import Keys
 from faq.loader import Content, load_content
 from faq.matcher import Matcher
-from faq.keys import Keys
 from faq.semantic import PROCESS_VECTORS, Embedder, e5_model_id, load_embedder
 from faq.text import TextPipeline
 from infomigra.redis_server import EmbeddedRedis
