@@ -296,14 +296,20 @@ def outcome(decision: str, scored: Sequence[Scored], expect: str | None) -> str:
 
 
 UTILITY = {"right-direct": 1.0, "right-suggest": 0.8, "missed": 0.0, "wrong": -20.0,
-           "refused": 0.0, "not-refused": -1.0}
+           "refused": 0.0, "not-refused": -2.0}
 """What each outcome is worth when thresholds are chosen. A wrong answer about visas or asylum
 can hurt someone (-20: one wrong answer outweighs twenty right ones); a did-you-mean that lists
 the right entry costs the person one tap (0.8); an off-topic question offered entries costs them
-a "none of these" (-1). These and ``L2`` were chosen among 16 combinations on the same
+a "none of these" and a moment of false hope (-2). These and ``L2`` were chosen among 16 combinations on the same
 out-of-fold figures (docs/matching.md gives the whole range: it is the honest error bar)."""
 
 GRID = np.round(np.arange(0.10, 0.991, 0.01), 2)
+
+ANSWER_SAFETY = 0.05
+"""Added to the chosen answer threshold: the best point on ~100 training questions sits right at
+the last correct answer, and an unseen question just under it is the costly mistake. Measured
+out-of-fold on dev (docs/matching.md): +0.05 took confident-wrong from 0.8 % to 0 % for 1.5
+points fewer direct answers (they become did-you-means), with answered-right unchanged."""
 
 
 def choose_thresholds(scored: Sequence[tuple[list[Scored], str | None]]) -> Thresholds:
@@ -340,7 +346,7 @@ def choose_thresholds(scored: Sequence[tuple[list[Scored], str | None]]) -> Thre
             if best is None or key > best:
                 best = key
     assert best is not None
-    return Thresholds(answer=best[1], suggest=best[2])
+    return Thresholds(answer=round(min(0.99, best[1] + ANSWER_SAFETY), 2), suggest=best[2])
 
 
 def choose_fast(scored_lex: Sequence[tuple[list[Scored], str | None, float]]) -> float:

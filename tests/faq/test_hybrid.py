@@ -78,7 +78,7 @@ def test_a_greeting_in_front_of_a_question_is_a_question(shipped_hybrid: HybridM
 @pytest.mark.parametrize(("question", "intent", "named"), [
     ("se me vencio la licencia de conducir, donde la renuevo", "driving-licence", "Tránsito"),
     ("como me inscribo en la SAT para tener NIT", "taxes", "SAT"),
-    ("what documents does the bank ask for a mortgage loan", "bank-loans", "bank"),
+    ("what documents does the bank ask for a mortgage loan", "banking", "bank"),
 ])
 def test_known_out_of_scope_subjects_say_who_handles_them_without_a_did_you_mean(
         shipped_hybrid: HybridMatcher, question: str, intent: str, named: str) -> None:
