@@ -30,8 +30,12 @@ from faq.matcher import LexicalAnalysis
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
-LEXICAL_FEATURES = ("lex", "lex_gap", "phrase", "fuzzy", "coverage", "known", "lex_top")
-SEMANTIC_FEATURES = ("sem", "sem_gap", "sem_top", "agree")
+LEXICAL_FEATURES = ("lex", "lex_gap", "phrase", "fuzzy", "coverage", "known")
+SEMANTIC_FEATURES = ("sem", "sem_gap")
+"""No rank flags ("is the lexical top", "both tops agree"): they turn a 0.001 difference into a
+large change of probability. With them, a weak match that both stages happened to rank first
+("titulo de bachiller" -> the lost-passport entry) was answered at p = 0.91; without them the
+out-of-fold figures improved too (docs/matching.md)."""
 HYBRID_FEATURES = LEXICAL_FEATURES + SEMANTIC_FEATURES
 
 POOL = 5
@@ -39,7 +43,7 @@ POOL = 5
 nearest entries by embedding. The right entry is in the semantic top 3 for 98 % of dev questions."""
 
 L2 = 1.0
-"""Ridge penalty on standardised features: with ~150 questions and 11 features a weak prior keeps
+"""Ridge penalty on standardised features: with ~150 questions and 8 features a weak prior keeps
 the weights stable from fold to fold (per-fold spread in docs/matching.md)."""
 
 
@@ -69,21 +73,17 @@ def candidate_features(analysis: LexicalAnalysis, semantic: dict[str, float] | N
         for entry_id, _ in sem_sorted[:POOL]:
             if entry_id not in ids:
                 ids.append(entry_id)
-    lex_top = next(iter(lex), None)
-    sem_top = sem_sorted[0][0] if sem_sorted else None
     out: list[tuple[str, list[float]]] = []
     for entry_id in ids:
         c = lex.get(entry_id)
         score = c.score if c else 0.0
         other_lex = max((o.score for i, o in lex.items() if i != entry_id), default=0.0)
         row = [score, score - other_lex, c.phrase if c else 0.0, c.fuzzy if c else 0.0,
-               c.coverage if c else 0.0, analysis.known_share,
-               1.0 if entry_id == lex_top else 0.0]
+               c.coverage if c else 0.0, analysis.known_share]
         if semantic is not None:
             sem = semantic.get(entry_id, 0.0)
             other = next((s for i, s in sem_sorted[:2] if i != entry_id), 0.0)
-            row += [sem, sem - other, 1.0 if entry_id == sem_top else 0.0,
-                    1.0 if entry_id == sem_top == lex_top else 0.0]
+            row += [sem, sem - other]
         out.append((entry_id, row))
     return out
 
@@ -185,8 +185,7 @@ TIE_LEXICAL = 0.03
 TIE_SEMANTIC = 0.01
 """Two candidates closer than these in lexical score AND in cosine cannot be told apart by the
 question (two entries worded alike, e.g. the same office in two cities): they share the higher
-probability, so ``ANSWER_LEAD`` turns them into a did-you-mean. The indicator features (lexical
-top, semantic top) would otherwise turn a 0.001 difference into a confident answer."""
+probability, so ``ANSWER_LEAD`` turns them into a did-you-mean instead of a coin flip."""
 
 
 def ranked(ids_rows: Sequence[tuple[str, Sequence[float]]], logistic: Logistic) -> list[Scored]:
@@ -300,8 +299,9 @@ UTILITY = {"right-direct": 1.0, "right-suggest": 0.8, "missed": 0.0, "wrong": -2
 """What each outcome is worth when thresholds are chosen. A wrong answer about visas or asylum
 can hurt someone (-20: one wrong answer outweighs twenty right ones); a did-you-mean that lists
 the right entry costs the person one tap (0.8); an off-topic question offered entries costs them
-a "none of these" and a moment of false hope (-2). These and ``L2`` were chosen among 16 combinations on the same
-out-of-fold figures (docs/matching.md gives the whole range: it is the honest error bar)."""
+a "none of these" and a moment of false hope (-2). These and ``L2`` were chosen among 16
+combinations on the same out-of-fold figures (docs/matching.md gives the whole range: it is the
+honest error bar)."""
 
 GRID = np.round(np.arange(0.10, 0.991, 0.01), 2)
 
