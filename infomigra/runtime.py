@@ -19,10 +19,11 @@ from faq.conversation import load_conversation
 from faq.keys import Keys
 from faq.live import LiveMatcher
 from faq.loader import CONTENT_DIR, Content, load_content
-from faq.semantic import PROCESS_VECTORS, Embedder, LayeredVectors, RedisVectors, load_embedder
+from faq.semantic import PROCESS_VECTORS, Embedder, LayeredVectors, RedisVectors
 from faq.stats import Stats
 from faq.store import FaqStore
 from faq.text import TextPipeline
+from infomigra.embedding import load_shipped_embedder
 from infomigra.redis_server import EmbeddedRedis
 from infomigra.settings import Settings
 
@@ -79,7 +80,7 @@ def build_services(settings: Settings, redis: Redis, content: Content | None = N
     content = content or load_content(CONTENT_DIR)
     keys = Keys(settings.redis_prefix)
     if embedder is None and settings.semantic:
-        embedder = load_embedder()
+        embedder = load_shipped_embedder()
     vectors = LayeredVectors(PROCESS_VECTORS, RedisVectors(
         redis, keys.embeddings(embedder.model_id))) if embedder is not None else None
     store = FaqStore(redis, keys, clock=clock)

