@@ -23,7 +23,7 @@ locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
 
 catalogs: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _:1,1t -k _:1,2 -k __ -k gettext -k ngettext:1,2 \
-	  --no-location --sort-output -o locales/messages.pot bot infomigra
+	  --no-location --sort-output -o locales/messages.pot bot infomigra admin_api
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching
 
 run: install

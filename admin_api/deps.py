@@ -13,12 +13,14 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from faq.apikeys import ApiKey, ApiKeyRegistry, Role
+from faq.apikeys import ApiKey, ApiKeyRegistry, Role, failure_subjects
 from faq.inbox import InboxDesk
 from faq.live import LiveMatcher
 from faq.stats import Stats
 from faq.store import FaqStore
+from faq.usecases import FaqService
 
+from . import clients
 from .config import ApiConfig, ApiState
 from .errors import ApiError
 
@@ -57,6 +59,10 @@ def _inbox(state: StateDep) -> InboxDesk:
     return state.inbox
 
 
+def _service(state: StateDep) -> FaqService:
+    return state.faq
+
+
 def _config(state: StateDep) -> ApiConfig:
     return state.config
 
@@ -67,33 +73,41 @@ LiveDep = Annotated[LiveMatcher, Depends(_live)]
 KeyRegistryDep = Annotated[ApiKeyRegistry, Depends(_registry)]
 InboxDep = Annotated[InboxDesk, Depends(_inbox)]
 ConfigDep = Annotated[ApiConfig, Depends(_config)]
+FaqServiceDep = Annotated[FaqService, Depends(_service)]
 
 
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def client_address(request: Request, config: ApiConfig) -> str:
+    """The caller's address; X-Forwarded-For counts only from ``config.trusted_proxies``."""
+    peer = request.client.host if request.client else None
+    return clients.client_address(peer, request.headers.getlist("x-forwarded-for"),
+                                  config.trusted_proxies)
 
 
 async def authenticate(
         request: Request, state: StateDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> ApiKey:
-    """The caller's key. 401 without one or for an unknown one; 429 while the address is
-    locked out after too many wrong keys (checked first, so guessing stops while locked)."""
+    """The caller's key. 401 without one or for an unknown one.
+
+    The key is checked first: a valid key is always accepted, whatever others presented from
+    the same address. A wrong key counts against the client address and against the start of
+    the key; once either has ``auth_max_failures`` within the window, wrong keys get 429 until
+    it ends. Both refusals say the same whatever the key was (unknown, revoked, malformed)."""
     if credentials is None or not credentials.credentials:
         raise ApiError(401, "An API key is required: send 'Authorization: Bearer <key>'. "
                             "Staff get keys from an administrator (infomigra keys create).",
                        headers={"WWW-Authenticate": "Bearer"})
-    client = client_address(request)
-    wait = await state.throttle.retry_after(client)
-    if wait is not None:
-        raise ApiError(429, f"Too many wrong API keys from this address. Try again in {wait} "
-                            "seconds.", code="too_many_failures",
-                       details={"retry_after_seconds": wait}, headers={"Retry-After": str(wait)})
     key = await state.services.api_keys.authenticate(credentials.credentials)
-    if key is None:
-        await state.throttle.failed(client)
-        raise ApiError(401, "This API key is not valid (unknown or revoked).",
-                       headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-    return key
+    if key is not None:
+        return key
+    subjects = failure_subjects(client_address(request, state.config), credentials.credentials)
+    wait = await state.throttle.retry_after(*subjects)
+    if wait is not None:
+        raise ApiError(429, f"Too many wrong API keys. Try again in {wait} seconds.",
+                       code="too_many_failures", details={"retry_after_seconds": wait},
+                       headers={"Retry-After": str(wait)})
+    await state.throttle.failed(*subjects)
+    raise ApiError(401, "This API key is not valid (unknown or revoked).",
+                   headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
 def require(*roles: Role) -> Callable[..., Coroutine[Any, Any, ApiKey]]:

@@ -24,9 +24,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from faq.exchange import ExchangeError, Problem, plain_message, validation_problems
 from faq.store import EntryNotFound, VersionConflict
 
+from .metrics import REDIS_ERRORS
+
 log = logging.getLogger(__name__)
 
 REDIS_RETRY_AFTER = "5"
+# A refusal lists this many problems and counts the rest: a person reads the first few, and a
+# 2 MB file of bad rows must not come back as a 48 MB answer.
+MAX_LISTED_PROBLEMS = 100
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
           405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
           411: "length_required", 412: "precondition_failed", 413: "payload_too_large",
@@ -62,13 +67,17 @@ def error_response(status: int, message: str, *, code: str | None = None,
 
 
 def problems_response(problems: Sequence[Problem], *, intro: str = "Not saved") -> JSONResponse:
-    """422 listing every problem; the message repeats the first so a person sees it at once."""
-    listed = [p.as_dict() for p in problems]
+    """422 listing the first ``MAX_LISTED_PROBLEMS`` problems and counting all of them; the
+    message repeats the first so a person sees it at once."""
+    listed = [p.as_dict() for p in problems[:MAX_LISTED_PROBLEMS]]
     first = str(problems[0]) if problems else "the request is not valid"
     others = len(problems) - 1
-    more = f" (and {others} more problem{'s' if others > 1 else ''})" if others else ""
+    more = f" (and {others:,} more problem{'s' if others > 1 else ''})" if others else ""
+    details: dict[str, Any] = {"problems": listed, "problem_count": len(problems)}
+    if len(problems) > len(listed):
+        details["not_listed"] = len(problems) - len(listed)
     return error_response(422, f"{intro}: {first}{more}.", code="validation_failed",
-                          details={"problems": listed})
+                          details=details)
 
 
 def request_problems(exc: RequestValidationError) -> list[Problem]:
@@ -122,8 +131,15 @@ async def _exchange_invalid(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _redis_down(request: Request, exc: Exception) -> JSONResponse:
-    log.error("Redis unreachable while serving %s %s: %s", request.method, request.url.path,
-              type(exc).__name__)
+    """503; the outage is logged once per episode (``RedisOutage``), not once per request."""
+    REDIS_ERRORS.inc()
+    state = getattr(request.app.state, "api", None)
+    outage = getattr(state, "outage", None)
+    if outage is not None:
+        outage.failed(exc, f"{request.method} {request.url.path}")
+    else:
+        log.error("Redis unreachable while serving %s (%s)", request.method,
+                  type(exc).__name__)
     return error_response(503, "The FAQ database (Redis) cannot be reached right now. Nothing "
                                "was changed; please try again in a moment.",
                           code="redis_unavailable", headers={"Retry-After": REDIS_RETRY_AFTER})

@@ -28,7 +28,7 @@ def main() -> int:
     print(matching.format_rows(matching.run(sizes)))
     print("\n== matching: the hybrid cascade on the real FAQ (one embedding thread) ==")
     print(matching.format_hybrid(matching.run_hybrid()))
-    for section in ("benchmarks.bot", "benchmarks.api"):
+    for section in ("benchmarks.bot", "benchmarks.api", "benchmarks.api_limits"):
         try:
             module = importlib.import_module(section)
         except ImportError as exc:

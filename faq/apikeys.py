@@ -4,8 +4,11 @@ A key is shown once, when it is created; Redis keeps only its SHA-256 (``im:keys
 a copy of the database hands out no working key. Keys are random 256-bit tokens, which makes a
 plain (unsalted) digest safe: there is nothing to brute-force from the digest.
 
-Failed logins are counted per client address in Redis (``im:authfail:{address}``), so every
-API process sees the same count and a restart does not reset it.
+Wrong keys are counted in Redis per client address (``im:authfail:addr:{address}``) and per
+start of the key presented (``im:authfail:key:{hash of its first characters}``), so every API
+process sees the same counts and a restart does not reset them. A valid key is always accepted,
+whatever others did from the same address: staff behind one office NAT or proxy cannot be locked
+out by someone else's typos or guesses.
 """
 
 from __future__ import annotations
@@ -103,6 +106,11 @@ class ApiKeyRegistry:
         await pipe.execute()
         return secret, info
 
+    async def authenticate_digest(self, presented: str) -> tuple[str, ApiKey] | None:
+        """Like ``authenticate``, with the key's digest (what a console session remembers)."""
+        info = await self.authenticate(presented)
+        return (digest_of(presented), info) if info is not None else None
+
     async def authenticate(self, presented: str) -> ApiKey | None:
         """The key's description when ``presented`` is a live key, else None.
 
@@ -123,6 +131,15 @@ class ApiKeyRegistry:
         if info.last_used_at is None or now - info.last_used_at >= LAST_USED_RESOLUTION:
             await self.redis.hset(self.keys.api_key(digest), "last_used_at", now.isoformat())
         return info
+
+    async def by_digest(self, digest: str) -> ApiKey | None:
+        """The live key with this digest (a console session holds the digest, not the key)."""
+        raw = await self.redis.hgetall(self.keys.api_key(digest))
+        fields = {_text(k): _text(v) for k, v in (raw or {}).items()}
+        return _key_from(digest, fields) if fields else None
+
+    async def has_admin(self) -> bool:
+        return any(k.role is Role.ADMIN for k in await self.list())
 
     async def list(self) -> list[ApiKey]:
         digests = sorted(_text(d) for d in await self.redis.smembers(self.keys.api_keys))
@@ -173,11 +190,26 @@ class ApiKeyRegistry:
         return info
 
 
-class AuthThrottle:
-    """Locks out a client address after ``max_failures`` wrong keys within ``window_seconds``.
+# The part of a presented key that names it: the "imk_" marker and 8 random characters
+# (48 bits), enough that two real keys never share it, too little to help anyone guess one.
+FAILURE_PREFIX_LENGTH = len(KEY_PREFIX) + 8
 
-    The window starts at the first failure; when it is full the address gets 429 until the window
-    ends, whatever it presents, so a guesser cannot keep trying while locked out.
+
+def failure_subjects(address: str, presented: str) -> tuple[str, str]:
+    """What a wrong key counts against: the client address and the start of the key.
+
+    The start of the key is hashed, so the failure counters hold no part of any key."""
+    start = hashlib.sha256(presented[:FAILURE_PREFIX_LENGTH].encode()).hexdigest()[:16]
+    return f"addr:{address}", f"key:{start}"
+
+
+class AuthThrottle:
+    """Refuses wrong keys (429) for a while once a subject (an address, a key prefix) has
+    presented ``max_failures`` of them within ``window_seconds``.
+
+    The window starts at the first failure and is not extended by later ones. Callers check the
+    key first: only wrong keys are refused, so a lockout never shuts a valid key out; it makes
+    guessing slow and noisy instead.
     """
 
     def __init__(self, redis: Redis, keys: Keys | None = None, *, max_failures: int = 10,
@@ -187,26 +219,29 @@ class AuthThrottle:
         self.max_failures = max_failures
         self.window_seconds = window_seconds
 
-    async def retry_after(self, client: str) -> int | None:
-        """Seconds until ``client`` may try again, or None when it is not locked out."""
-        key = self.keys.auth_failures(client)
+    async def retry_after(self, *subjects: str) -> int | None:
+        """Seconds until none of ``subjects`` is locked out, or None when none is."""
         pipe = self.redis.pipeline(transaction=False)
-        pipe.get(key)
-        pipe.ttl(key)
-        count, ttl = await pipe.execute()
-        if count is None or int(count) < self.max_failures:
-            return None
-        return max(int(ttl), 1)
+        for subject in subjects:
+            key = self.keys.auth_failures(subject)
+            pipe.get(key)
+            pipe.ttl(key)
+        answers = await pipe.execute()
+        waits = [max(int(ttl), 1) for count, ttl in zip(answers[::2], answers[1::2], strict=True)
+                 if count is not None and int(count) >= self.max_failures]
+        return max(waits) if waits else None
 
-    async def failed(self, client: str) -> int:
-        key = self.keys.auth_failures(client)
+    async def failed(self, *subjects: str) -> int:
+        """Count a wrong key against every subject; returns the highest count."""
         pipe = self.redis.pipeline(transaction=True)
-        # SET NX EX then INCR (which keeps the TTL): the window starts at the first failure.
-        # (EXPIRE ... NX would say the same but needs Redis 7; the embedded server is 6.2.)
-        pipe.set(key, 0, ex=self.window_seconds, nx=True)
-        pipe.incr(key)
-        _, count = await pipe.execute()
-        return int(count)
+        for subject in subjects:
+            key = self.keys.auth_failures(subject)
+            # SET NX EX then INCR (which keeps the TTL): the window starts at the first failure.
+            # (EXPIRE ... NX would say the same but needs Redis 7; the embedded server is 6.2.)
+            pipe.set(key, 0, ex=self.window_seconds, nx=True)
+            pipe.incr(key)
+        answers = await pipe.execute()
+        return max(int(count) for count in answers[1::2])
 
 
 def _text(value: Any) -> str:

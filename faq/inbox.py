@@ -10,6 +10,7 @@ a staff member saw valid when they act on it a minute later.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 
 KeyFunction = Callable[[str, str], str]
 SAVE_ATTEMPTS = 5
+# How long a dismissal can be undone: long enough to notice a wrong click and come back from
+# another page, short enough that dismissed (redacted) questions do not linger.
+UNDO_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -219,9 +223,47 @@ class InboxDesk:
     async def dismiss(self, cluster_id: str, *, actor: str) -> int:
         """Drop the cluster's questions (not worth an answer); audited as ``inbox-dismiss``."""
         cluster = await self.cluster(cluster_id)
+        kept = [json.dumps({"text": i.text, "lang": i.lang, "candidates": i.candidates,
+                            "at": i.at.isoformat()}) for i in cluster.items]
+        undo_key = self.store.keys.inbox_undo(cluster.id)
+        pipe = self.store.redis.pipeline(transaction=True)
+        pipe.delete(undo_key)
+        pipe.rpush(undo_key, *kept)
+        pipe.expire(undo_key, UNDO_SECONDS)
+        await pipe.execute()
         await self.stats.dismiss(cluster.item_ids)
         example = cluster.examples(1)[0] if cluster.examples(1) else ""
         await self.store.note(action="inbox-dismiss", actor=actor,
                               detail=f"inbox cluster {cluster.id}: {cluster.count} question(s) "
                                      f"like {example[:120]!r}")
         return cluster.count
+
+    async def resolve(self, cluster_id: str) -> int:
+        """Take a cluster's questions out of the inbox because an entry now answers them (the
+        entry's own save is what the audit records). 0 when the cluster is gone already."""
+        try:
+            cluster = await self.cluster(cluster_id)
+        except ClusterNotFound:
+            return 0
+        await self.stats.dismiss(cluster.item_ids)
+        return cluster.count
+
+    async def undo_dismiss(self, cluster_id: str, *, actor: str) -> int:
+        """Put a dismissed cluster's questions back (within ``UNDO_SECONDS``); audited as
+        ``inbox-undo``. Raises ``ClusterNotFound`` when there is nothing to undo."""
+        undo_key = self.store.keys.inbox_undo(cluster_id)
+        pipe = self.store.redis.pipeline(transaction=True)
+        pipe.lrange(undo_key, 0, -1)
+        pipe.delete(undo_key)
+        raw, _ = await pipe.execute()
+        if not raw:
+            raise ClusterNotFound(cluster_id)
+        items = []
+        for row in raw:
+            data = json.loads(row)
+            items.append(InboxItem("", data["text"], data["lang"], data["candidates"],
+                                   datetime.fromisoformat(data["at"])))
+        await self.stats.restore(items)
+        await self.store.note(action="inbox-undo", actor=actor,
+                              detail=f"inbox cluster {cluster_id}: {len(items)} question(s) back")
+        return len(items)

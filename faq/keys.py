@@ -69,6 +69,19 @@ class Keys:
     def api_keys(self) -> str:
         return f"{self.prefix}keys"
 
-    def auth_failures(self, client: str) -> str:
-        """Failed admin API logins from one client address (expires with the lockout window)."""
-        return f"{self.prefix}authfail:{client}"
+    def auth_failures(self, subject: str) -> str:
+        """Wrong admin API keys from one subject (``addr:{address}`` or ``key:{hash}``); expires
+        with the lockout window."""
+        return f"{self.prefix}authfail:{subject}"
+
+    def inbox_undo(self, cluster_id: str) -> str:
+        """A dismissed cluster's questions, kept for a short while so staff can undo."""
+        return f"{self.prefix}inbox:undo:{cluster_id}"
+
+    def console_session(self, digest: str) -> str:
+        """A staff console session, by the SHA-256 of its cookie (the cookie is never stored)."""
+        return f"{self.prefix}console:session:{digest}"
+
+    def console_signin(self, digest: str) -> str:
+        """A one-time sign-in link (first run), by the SHA-256 of its token."""
+        return f"{self.prefix}console:signin:{digest}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
@@ -123,7 +123,14 @@ def days_between(start: date, end: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
+QuestionObserver = Callable[[MatchResult, str], None]
+
+
 class Stats:
+    # Told of every question recorded (result, language), before it is written: the
+    # composition root hangs the Prometheus decision counter here; the core imports no metrics.
+    on_question: QuestionObserver | None = None
+
     def __init__(self, redis: Redis, tz: tzinfo, *, keys: Keys | None = None,
                  clock: Clock = utc_now, retention_days: int = 90) -> None:
         self.redis = redis
@@ -140,6 +147,8 @@ class Stats:
 
     async def record_question(self, result: MatchResult, lang: str, user_hash: str, *,
                               store_text: bool = True) -> None:
+        if self.on_question is not None:
+            self.on_question(result, lang)
         day = self.today()
         answered = (result.best.entry_id if result.decision is Decision.ANSWER and result.best
                     else "")
@@ -226,6 +235,17 @@ class Stats:
                                    json.loads(f.get("candidates", "[]")),
                                    datetime.fromisoformat(f["at"]) if "at" in f else self.clock()))
         return items
+
+    async def restore(self, items: list[InboxItem]) -> None:
+        """Put questions back in the inbox (an undone dismissal), as new stream entries."""
+        if not items:
+            return
+        pipe = self.redis.pipeline(transaction=True)
+        for item in items:
+            pipe.xadd(self.keys.inbox, {"text": item.text, "lang": item.lang,
+                                        "candidates": json.dumps(item.candidates),
+                                        "at": item.at.isoformat()})
+        await pipe.execute()
 
     async def dismiss(self, item_ids: list[str]) -> None:
         if item_ids:

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
@@ -19,6 +20,9 @@ from fastapi import FastAPI
 from uvicorn.server import HANDLED_SIGNALS
 
 from admin_api import ApiConfig, ApiServices, create_app
+from admin_api.clients import parse_networks
+from admin_api.console import PREFIX as CONSOLE_PREFIX
+from admin_api.console import first_run_link
 from faq.apikeys import ApiKeyRegistry
 from infomigra.runtime import Services, open_services
 from infomigra.settings import Settings
@@ -28,8 +32,35 @@ BOT_OFF_MESSAGE = "BOT_TOKEN is not set: the Telegram bot is off; the admin API 
 
 
 def api_config(settings: Settings) -> ApiConfig:
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     return ApiConfig(languages=tuple(settings.languages),
-                     default_language=settings.default_language, tz=settings.tz)
+                     default_language=settings.default_language, tz=settings.tz,
+                     trusted_proxies=parse_networks(settings.trusted_proxy_list()),
+                     auth_max_failures=settings.auth_max_failures,
+                     auth_window_seconds=settings.auth_window_seconds,
+                     max_body_bytes=settings.max_body_bytes,
+                     max_import_bytes=settings.max_import_bytes,
+                     max_import_entries=settings.max_import_entries,
+                     metrics_token=token or None,
+                     redis_retry_max_seconds=settings.redis_retry_max_seconds,
+                     locales_dir=settings.locales_dir, docs=settings.api_docs)
+
+
+async def announce_first_run(services: Services, host: str, port: int) -> str | None:
+    """On a machine with no admin key yet: create one and print a one-time sign-in link for
+    it to this terminal (never to the log), so a newcomer can open the console at once."""
+    registry = ApiKeyRegistry(services.redis, services.keys)
+    token = await first_run_link(services.redis, services.keys, registry)
+    if token is None:
+        return None
+    await services.store.note(action="key-create", actor="first-run",
+                              detail="first administrator key, for the one-time sign-in link")
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host
+    link = f"http://{shown}:{port}{CONSOLE_PREFIX}/first-run?token={token}"
+    print(f"\nNo administrator key existed, so one was created. Open this link to sign in "
+          f"to the staff console (it works once, for 24 hours):\n\n    {link}\n",
+          file=sys.stderr, flush=True)
+    return link
 
 
 def api_services(services: Services) -> ApiServices:
@@ -56,6 +87,7 @@ def standalone_app(settings: Settings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def connect() -> AsyncIterator[ApiServices]:
         async with open_services(settings) as services, following_changes(services):
+            await announce_first_run(services, settings.api_host, settings.api_port)
             yield api_services(services)
 
     return create_app(config=api_config(settings), connect=connect)
@@ -82,19 +114,23 @@ class Server(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
+# uvicorn's own X-Forwarded-For handling is off: it would believe the header from 127.0.0.1 by
+# default, so any local process could pose as any address. The app reads the header itself,
+# only from INFOMIGRA_TRUSTED_PROXIES (admin_api/clients.py).
+UVICORN_OPTIONS: dict[str, Any] = {"log_config": None, "access_log": False,
+                                   "server_header": False, "proxy_headers": False}
+
+
 def uvicorn_server(app: FastAPI, host: str, port: int, **options: Any) -> uvicorn.Server:
-    """uvicorn with our logging. X-Forwarded-For is believed only from the proxies listed in
-    FORWARDED_ALLOW_IPS (uvicorn's default: 127.0.0.1), so the wrong-key lockout counts real
-    client addresses behind a local reverse proxy and cannot be dodged by a forged header."""
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,
-                            server_header=False, **options)
+    """uvicorn with our logging and without its proxy-header rewriting."""
+    config = uvicorn.Config(app, host=host, port=port, **{**UVICORN_OPTIONS, **options})
     return Server(config)
 
 
 async def run_api(settings: Settings) -> None:
     """``infomigra api``: uvicorn on ``api_host:api_port``."""
     server = uvicorn_server(standalone_app(settings), settings.api_host, settings.api_port)
-    log.info("admin API on http://%s:%d (docs at /docs, dashboard at /dashboard)",
+    log.info("admin API on http://%s:%d (staff console at /console)",
              settings.api_host, settings.api_port)
     await server.serve()
 
@@ -128,6 +164,7 @@ async def serve_services(services: Services, settings: Settings, *, host: str, p
     and one live matcher. Returns when the API server stops (Ctrl-C, SIGTERM)."""
     app = create_app(api_services(services), api_config(settings))
     server = uvicorn_server(app, host, port)
+    await announce_first_run(services, host, port)
     bot_task: asyncio.Task[None] | None = None
     async with following_changes(services):
         if settings.bot_token is None:
@@ -137,7 +174,7 @@ async def serve_services(services: Services, settings: Settings, *, host: str, p
             if run_bot is not None:
                 bot_task = asyncio.create_task(_bot_until_done(run_bot, services),
                                                name="telegram-bot")
-        log.info("admin API on http://%s:%d (docs at /docs, dashboard at /dashboard)",
+        log.info("admin API on http://%s:%d (staff console at /console)",
                  host, port)
         api_task = asyncio.create_task(server.serve(), name="admin-api")
         if server_ready is not None:

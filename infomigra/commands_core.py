@@ -18,10 +18,9 @@ from faq.exchange import (
     ExchangeError,
     entries_from_yaml,
     entries_to_yaml,
-    plan_import,
-    reference_problems,
 )
 from faq.store import EntryNotFound, VersionConflict
+from faq.usecases import FaqService
 from infomigra.runtime import Services, open_services
 from infomigra.settings import Settings
 
@@ -171,34 +170,25 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         return 1
 
     async def work(services: Services) -> int:
-        current = {e.id: e for e in await services.store.list_entries()}
-        categories = {c.id for c in await services.store.categories()}
-        problems = reference_problems(
-            incoming, known_ids=set(current) | {e.id for e in incoming},
-            categories=categories, languages=settings.languages,
-            where={e.id: f"{path.name}: entry {e.id}" for e in incoming})
-        if problems:
-            print("infomigra import: nothing written.\n" + "\n".join(map(str, problems)),
-                  file=sys.stderr)
+        service = FaqService(services.store, settings.languages)
+        try:
+            result = await service.import_entries(
+                incoming, actor=f"cli:import:{path.name}", dry_run=args.dry_run,
+                where={e.id: f"{path.name}: entry {e.id}" for e in incoming})
+        except ExchangeError as exc:
+            print(f"infomigra import: nothing written.\n{exc}", file=sys.stderr)
             return 1
-        plan = plan_import(current, incoming)
-        for entry_id, action in plan:
+        except (VersionConflict, EntryNotFound) as exc:
+            print(f"infomigra import: nothing written: {exc} (someone saved meanwhile; "
+                  "run it again)", file=sys.stderr)
+            return 1
+        for entry_id, action in result.plan:
             if action != "unchanged" or args.dry_run:
                 print(f"{action:>9}  {entry_id}")
         if args.dry_run:
             print("dry run: nothing written")
             return 0
-        by_id = {e.id: e for e in incoming}
-        changes = [(by_id[i], current[i].version if i in current else 0)
-                   for i, action in plan if action != "unchanged"]
-        try:
-            await services.store.save_many(changes, actor=f"cli:import:{path.name}",
-                                           action="import")
-        except (VersionConflict, EntryNotFound) as exc:
-            print(f"infomigra import: nothing written: {exc} (someone saved meanwhile; "
-                  "run it again)", file=sys.stderr)
-            return 1
-        print(f"imported {len(changes)} entries")
+        print(f"imported {len(result.written)} entries")
         return 0
 
     return with_services(settings, work)

@@ -24,6 +24,7 @@ from faq.stats import Stats
 from faq.store import FaqStore
 from faq.text import TextPipeline
 from infomigra.embedding import load_shipped_embedder
+from infomigra.metrics import instrument
 from infomigra.redis_server import EmbeddedRedis
 from infomigra.settings import Settings
 
@@ -89,6 +90,7 @@ def build_services(settings: Settings, redis: Redis, content: Content | None = N
     pipeline = TextPipeline(content.lexicon, tuple(settings.languages))
     live = LiveMatcher(store, pipeline, settings.matcher_options(),
                        conversation=load_conversation(), embedder=embedder, vectors=vectors)
+    instrument(stats, live)
     return Services(settings, redis, store, stats, live, content, settings.hash_secret())
 
 

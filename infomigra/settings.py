@@ -4,6 +4,8 @@ and ``TELEGRAM_API_URL`` under their conventional names. Every option is in the 
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -34,6 +36,16 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    # Admin API protection (see the README table; defaults and their reasons in ApiConfig).
+    trusted_proxies: str = ""  # IPs/CIDRs, comma-separated or a JSON list; empty: none
+    auth_max_failures: int = Field(default=10, ge=1, le=100_000)
+    auth_window_seconds: int = Field(default=300, ge=1, le=86_400)
+    max_body_bytes: int = Field(default=2_000_000, ge=10_000, le=100_000_000)
+    max_import_bytes: int = Field(default=8_000_000, ge=10_000, le=100_000_000)
+    max_import_entries: int = Field(default=2_000, ge=1, le=100_000)
+    metrics_token: SecretStr | None = None
+    redis_retry_max_seconds: float = Field(default=30.0, ge=1, le=600)
+    api_docs: bool = False
 
     languages: list[str] = ["es", "en"]
     default_language: str = "es"
@@ -65,6 +77,29 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_list(cls, value: str) -> str:
+        """Stored as a plain comma-separated list; each item must be an IP or a CIDR."""
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                items = [str(v) for v in json.loads(text)]
+            except (ValueError, TypeError) as exc:
+                raise ValueError("write trusted proxies as 10.0.0.1,10.1.0.0/16 or as a "
+                                 'JSON list ["10.0.0.1"]') from exc
+        else:
+            items = [v for v in text.split(",") if v.strip()]
+        for item in items:
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{item.strip()!r} is not an IP address or network") from exc
+        return ",".join(item.strip() for item in items)
+
+    def trusted_proxy_list(self) -> list[str]:
+        return [v for v in self.trusted_proxies.split(",") if v]
 
     @property
     def tz(self) -> ZoneInfo:

@@ -36,7 +36,7 @@ class ThreadServer:
     def __init__(self, app: FastAPI) -> None:
         self.server = uvicorn.Server(uvicorn.Config(
             app, host="127.0.0.1", port=0, log_level="warning", lifespan="on",
-            access_log=False))
+            access_log=False, proxy_headers=False))
         self.thread = threading.Thread(target=self.server.run, daemon=True,
                                        name="admin-api-test-server")
 

@@ -1,4 +1,4 @@
-"""The application shell: health, readiness, docs, dashboard, the error shape, Redis outages."""
+"""The application shell: health, readiness, docs, console, the error shape, Redis outages."""
 
 from __future__ import annotations
 
@@ -62,13 +62,12 @@ async def test_openapi_docs_and_dashboard(api: Api) -> None:
     docs = await api.http.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
 
-    page = await api.http.get("/dashboard")
-    assert page.status_code == 200
-    assert "API key" in page.text and "dashboard.js" in page.text
+    old = await api.http.get("/dashboard")
+    assert old.status_code == 308 and old.headers["location"] == "/console/"
+    page = await api.http.get("/console/login")
+    assert page.status_code == 200 and 'name="key"' in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
-    script = await api.http.get("/dashboard/assets/dashboard.js")
-    assert script.status_code == 200 and "If-Match" in script.text
-    assert "innerHTML" not in script.text  # server text is only ever inserted as text
+    assert "unsafe-inline" not in page.headers["content-security-policy"]
 
 
 async def test_unknown_paths_and_methods_use_the_error_shape(api: Api) -> None:

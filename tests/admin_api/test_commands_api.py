@@ -22,6 +22,7 @@ from infomigra.api_runner import BOT_OFF_MESSAGE
 from infomigra.cli import build_parser
 from infomigra.redis_server import EmbeddedRedis
 from infomigra.settings import Settings
+from tests.admin_api.processes import tcp_redis
 
 
 @pytest.fixture
@@ -126,3 +127,41 @@ def test_serve_and_api_run_the_admin_api_and_stop_cleanly(
         assert proc.returncode == 0, errors[command]
         assert "Traceback" not in errors[command]
     assert BOT_OFF_MESSAGE in errors["serve"]
+
+
+def test_api_waits_for_a_redis_that_is_down_at_start(cli_env: dict[str, str],
+                                                      tmp_path: Path) -> None:
+    """Issue 13: ``infomigra api`` exited when Redis was not up yet. Now it serves /healthz,
+    answers 503 (not ready), logs each retry, and becomes ready once Redis is there."""
+    redis_port, api_port = free_port(), free_port()
+    env = {**cli_env, "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+           "INFOMIGRA_API_PORT": str(api_port), "INFOMIGRA_USER_HASH_SECRET": "t",
+           "INFOMIGRA_REDIS_RETRY_MAX_SECONDS": "2"}
+    url = f"http://127.0.0.1:{api_port}"
+    proc = subprocess.Popen([sys.executable, "-m", "infomigra.cli", "api"], env=env,
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline, "the API did not start without Redis"
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert httpx.get(f"{url}/readyz").status_code == 503
+        assert httpx.get(f"{url}/api/v1/faq").status_code == 503
+        with tcp_redis(redis_port, tmp_path / "redis"):
+            wait_ready(url, proc, timeout=30)
+            assert httpx.get(f"{url}/api/v1/faq").status_code == 401  # a real answer now
+            proc.send_signal(signal.SIGTERM)
+            err = proc.communicate(timeout=30)[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "Redis unreachable at start-up" in err
+    assert "Redis reachable after" in err and "Traceback" not in err

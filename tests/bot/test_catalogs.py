@@ -30,11 +30,18 @@ def ids(catalog: Catalog) -> set[str]:
     return {m.id for m in catalog if m.id and isinstance(m.id, str)}
 
 
+TEMPLATES = "**/templates/**.html"
+
+
 def code_ids() -> set[str]:
+    """Every message in the code and in the console's templates (as babel.cfg extracts)."""
     found: set[str] = set()
-    for folder in ("bot", "infomigra"):
+    for folder in ("bot", "infomigra", "admin_api"):
         for _, _, message, _, _ in extract_from_dir(
-                ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS):
+                ROOT / folder, method_map=[("**.py", "python"), (TEMPLATES, "jinja2")],
+                options_map={TEMPLATES: {"extensions": "jinja2.ext.i18n",
+                                         "trim_blocks": "true", "lstrip_blocks": "true"}},
+                keywords=KEYWORDS):
             found.add(message if isinstance(message, str) else message[0])
     return found
 

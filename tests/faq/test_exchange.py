@@ -62,3 +62,31 @@ def test_reference_problems(content: Content) -> None:
     fields = sorted(p.field for p in problems)
     assert fields == sorted(["id", "category", "category", "related", "related",
                              "translations.en", "translations.en"])
+
+
+def test_the_collector_is_paused_while_parsing_and_comes_back() -> None:
+    import gc
+    import threading
+
+    from faq.exchange import collection_paused
+
+    assert gc.isenabled()
+    inner_started, release = threading.Event(), threading.Event()
+
+    def other_parse() -> None:
+        with collection_paused():
+            inner_started.set()
+            release.wait(5)
+
+    with collection_paused():
+        assert not gc.isenabled()
+        worker = threading.Thread(target=other_parse)
+        worker.start()
+        inner_started.wait(5)
+    assert not gc.isenabled()  # the other parse is still running
+    release.set()
+    worker.join(5)
+    assert gc.isenabled()
+    with pytest.raises(ExchangeError), collection_paused():
+        entries_from_yaml("[[[")
+    assert gc.isenabled()

@@ -7,35 +7,33 @@ that makes every bot process rebuild its matcher.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile
 from fastapi.responses import PlainTextResponse
-from pydantic import ValidationError
 
 from faq.exchange import (
     ExchangeError,
     Problem,
     changed_fields,
+    collection_paused,
     csv_languages,
-    diff_entries,
     entries_from_csv,
     entries_from_yaml,
     entries_to_csv,
     entries_to_yaml,
-    plan_import,
-    reference_problems,
-    validation_problems,
 )
 from faq.models import Entry, LanguageCode, Slug, Status
 from faq.store import FaqStore, VersionConflict
 from faq.text import normalise
+from faq.usecases import AlreadyCurrent, EntryExists, FaqService, ImportResult, VersionMissing
 
-from ...config import ApiConfig
 from ...deps import (
     ConfigDep,
     EditorDep,
+    FaqServiceDep,
     IfMatchHeader,
     ReaderDep,
     StoreDep,
@@ -84,36 +82,13 @@ async def _require(store: FaqStore, entry_id: str) -> Entry:
     return entry
 
 
-async def check_against_faq(store: FaqStore, config: ApiConfig, entries: list[Entry],
-                            *, where: dict[str, str] | None = None) -> None:
-    """Refuse (422) entries whose related ids, category or languages do not fit the FAQ."""
-    known = {e.id for e in await store.list_entries()} | {e.id for e in entries}
-    categories = {c.id for c in await store.categories()}
-    problems = reference_problems(entries, known_ids=known, categories=categories,
-                                  languages=config.languages, where=where)
-    if problems:
-        raise ExchangeError(problems)
-
-
-async def validated(store: FaqStore, config: ApiConfig, body: EntryFields,
-                    entry_id: str) -> Entry:
+async def validated(service: FaqService, body: EntryFields, entry_id: str) -> Entry:
     """The entry ``body`` describes, or one 422 listing every problem at once: the entry's own
     rules (published needs sources, ...) and its fit with the FAQ (related ids, languages)."""
-    problems: list[Problem] = []
-    entry: Entry | None = None
-    try:
-        entry = body.to_entry(entry_id)
-    except ValidationError as exc:
-        problems += validation_problems(exc)
-    fields = body.model_dump(include={"category", "related", "translations"})
-    draft = entry or Entry.model_construct(id=entry_id, **fields)
-    known = {e.id for e in await store.list_entries()} | {entry_id}
-    categories = {c.id for c in await store.categories()}
-    problems += reference_problems([draft], known_ids=known, categories=categories,
-                                   languages=config.languages)
-    if problems or entry is None:
-        raise ExchangeError(problems)
-    return entry
+    data = body.model_dump(exclude={"id", "version", "updated_at", "updated_by"})
+    data["translations"] = dict(body.translations)
+    data["sources"] = list(body.sources)
+    return await service.validate(data, entry_id)
 
 
 def _stale(entry: Entry, expected: int) -> ApiError:
@@ -153,17 +128,29 @@ async def export_entries(store: StoreDep, config: ConfigDep, who: ReaderDep,
         "Content-Disposition": f'attachment; filename="infomigra-faq-{stamp}.{fmt}"'})
 
 
+def _import_report(result: ImportResult, dry_run: bool) -> str:
+    """The import's answer as JSON (CPU only: run in a worker thread)."""
+    with collection_paused():
+        report = [ImportedEntry.model_validate({"id": entry_id, "action": action, "changes": [
+                      c.as_dict() for c in result.changes[entry_id]]})
+                  for entry_id, action in result.plan]
+        return ImportReport(dry_run=dry_run, written=len(result.written),
+                            added=result.count("add"), updated=result.count("update"),
+                            unchanged=result.count("unchanged"), entries=report
+                            ).model_dump_json()
+
+
 @router.post("/import", summary="Import entries from a YAML or CSV file (all or nothing)",
              response_model=ImportReport, responses={**INVALID, 409: {
                  "description": "An entry changed during the import; nothing was written"},
-                 413: {"description": "The file is too large"}})
+                 413: {"description": "The file is too large (bytes or entries)"}})
 async def import_entries(
-        store: StoreDep, config: ConfigDep, who: EditorDep,
+        service: FaqServiceDep, config: ConfigDep, who: EditorDep,
         file: Annotated[UploadFile, File(description="entries as exported (YAML or CSV)")],
         dry_run: Annotated[bool, Query(description="Only report what would change")] = False,
         fmt: Annotated[Literal["auto", "yaml", "csv"], Query(
             alias="format", description="auto: by file name (.csv) or content type")] = "auto",
-) -> ImportReport:
+) -> Response:
     """Every entry in the file is validated, and checked against the rest of the FAQ, before
     anything is written; then all changed entries are saved in one atomic step. With
     ``dry_run=true`` the answer lists, per entry, the fields that would change."""
@@ -179,31 +166,23 @@ async def import_entries(
     if fmt == "auto":
         is_csv = name.endswith(".csv") or "csv" in (file.content_type or "")
         fmt = "csv" if is_csv else "yaml"
-    incoming = entries_from_csv(text) if fmt == "csv" else entries_from_yaml(text)
-    await check_against_faq(store, config, incoming,
-                            where={e.id: f"entry {e.id}" for e in incoming})
-    current = {e.id: e for e in await store.list_entries()}
-    plan = plan_import(current, incoming)
-    by_id = {e.id: e for e in incoming}
-    report = [ImportedEntry.model_validate({"id": entry_id, "action": action, "changes": [
-                  c.as_dict() for c in diff_entries(current.get(entry_id), by_id[entry_id])]})
-              for entry_id, action in plan]
-    counts = {a: sum(1 for _, act in plan if act == a) for a in ("add", "update", "unchanged")}
-    written = 0
-    if not dry_run:
-        changes = [(by_id[i], current[i].version if i in current else 0)
-                   for i, action in plan if action != "unchanged"]
-        try:
-            saved = await store.save_many(changes, actor=who.actor, action="import",
-                                          details=[f"{a} from {file.filename or 'upload'}"
-                                                   for _, a in plan if a != "unchanged"])
-        except VersionConflict as exc:
-            raise ApiError(409, f"Entry {exc.entry_id!r} was changed while importing; nothing "
-                                "was imported. Run the import again.",
-                           details={"entry": exc.entry_id}) from exc
-        written = len(saved)
-    return ImportReport(dry_run=dry_run, written=written, added=counts["add"],
-                        updated=counts["update"], unchanged=counts["unchanged"], entries=report)
+    parse = entries_from_csv if fmt == "csv" else entries_from_yaml
+    # Parsing and validating a large file is seconds of CPU: in a worker thread, so the bot
+    # and every other request keep being answered meanwhile.
+    incoming = await asyncio.to_thread(parse, text, max_entries=config.max_import_entries)
+    try:
+        result = await service.import_entries(
+            incoming, actor=who.actor, dry_run=dry_run,
+            where={e.id: f"entry {e.id}" for e in incoming},
+            detail=f"from {file.filename or 'upload'}")
+    except VersionConflict as exc:
+        raise ApiError(409, f"Entry {exc.entry_id!r} was changed while importing; nothing "
+                            "was imported. Run the import again.",
+                       details={"entry": exc.entry_id}) from exc
+    # The report names every changed field of every entry: megabytes for a big file, so it is
+    # built and serialised in the worker thread too (a Response is passed through as it is).
+    body = await asyncio.to_thread(_import_report, result, dry_run)
+    return Response(body, media_type="application/json")
 
 
 # -- collection --------------------------------------------------------------------------------
@@ -240,11 +219,11 @@ async def list_entries(
 @router.post("", summary="Create an entry", status_code=201, response_model=EntrySaved,
              responses={**INVALID, 409: {"description": "An entry with this id exists"}})
 async def create_entry(body: EntryCreate, request: Request, response: Response,
-                       store: StoreDep, config: ConfigDep, who: EditorDep) -> EntrySaved:
-    entry = await validated(store, config, body, body.id)
+                       service: FaqServiceDep, who: EditorDep) -> EntrySaved:
+    entry = await validated(service, body, body.id)
     try:
-        saved = await store.save(entry, expected_version=0, actor=who.actor, action="create")
-    except VersionConflict as exc:
+        saved = await service.create(entry, actor=who.actor)
+    except EntryExists as exc:
         raise ApiError(409, f"An entry with id {entry.id!r} already exists; edit it with PUT "
                             "or choose another id.", details={"entry": entry.id}) from exc
     response.headers["Location"] = str(request.app.url_path_for("get_entry",
@@ -264,7 +243,7 @@ async def get_entry(entry_id: EntryIdPath, response: Response, store: StoreDep,
 @router.put("/{entry_id}", summary="Replace an entry (If-Match required)",
             response_model=EntrySaved, responses={**NOT_FOUND, **INVALID, **CONCURRENCY})
 async def update_entry(entry_id: EntryIdPath, body: EntryUpdate, response: Response,
-                       store: StoreDep, config: ConfigDep, who: EditorDep,
+                       store: StoreDep, service: FaqServiceDep, who: EditorDep,
                        if_match: IfMatchHeader = None) -> EntrySaved:
     expected = parse_if_match(if_match)
     assert expected is not None
@@ -274,26 +253,29 @@ async def update_entry(entry_id: EntryIdPath, body: EntryUpdate, response: Respo
     current = await _require(store, entry_id)
     if current.version != expected:
         raise _stale(current, expected)
-    entry = await validated(store, config, body, entry_id)
-    if entry.content() == current.content():
-        return _saved(response, current)  # nothing changed: no new version
-    saved = await store.save(entry, expected_version=expected, actor=who.actor)
-    return _saved(response, saved)
+    entry = await validated(service, body, entry_id)
+    try:
+        saved = await service.update(entry, expected_version=expected, actor=who.actor)
+    except VersionConflict as exc:
+        raise _stale(await _require(store, entry_id), exc.expected) from exc
+    return _saved(response, saved.entry)  # unchanged content: no new version
 
 
 @router.delete("/{entry_id}", summary="Archive an entry (If-Match required; history is kept)",
                response_model=EntryOut, responses={**NOT_FOUND, **CONCURRENCY})
 async def archive_entry(entry_id: EntryIdPath, response: Response, store: StoreDep,
-                        who: EditorDep, if_match: IfMatchHeader = None) -> EntryOut:
+                        service: FaqServiceDep, who: EditorDep,
+                        if_match: IfMatchHeader = None) -> EntryOut:
     expected = parse_if_match(if_match)
     assert expected is not None
     current = await _require(store, entry_id)
     if current.version != expected:
         raise _stale(current, expected)
-    if current.status is Status.ARCHIVED:
-        return _with_etag(response, current)
-    saved = await store.archive(entry_id, expected_version=expected, actor=who.actor)
-    return _with_etag(response, saved)
+    try:
+        saved = await service.archive(entry_id, expected_version=expected, actor=who.actor)
+    except VersionConflict as exc:
+        raise _stale(await _require(store, entry_id), exc.expected) from exc
+    return _with_etag(response, saved.entry)
 
 
 @router.get("/{entry_id}/history", summary="Every version of an entry, newest first",
@@ -327,22 +309,20 @@ async def entry_version(entry_id: EntryIdPath, version: VersionPath, store: Stor
              responses={**NOT_FOUND, **INVALID, 409: {"description": "Already current"},
                         412: CONCURRENCY[412]})
 async def rollback_entry(entry_id: EntryIdPath, version: VersionPath, response: Response,
-                         store: StoreDep, config: ConfigDep, who: EditorDep,
+                         store: StoreDep, service: FaqServiceDep, who: EditorDep,
                          if_match: IfMatchHeader = None) -> EntryOut:
     """History is never rewritten: the old content is saved as the next version. If-Match is
     optional here (a rollback names exactly what it wants); when sent, it is checked."""
     expected = parse_if_match(if_match, required=False)
-    current = await _require(store, entry_id)
-    if expected is not None and current.version != expected:
-        raise _stale(current, expected)
-    old = await store.version(entry_id, version)
-    if old is None:
+    try:
+        saved = await service.rollback(entry_id, version, actor=who.actor,
+                                       expected_version=expected)
+    except VersionConflict as exc:
+        raise _stale(await _require(store, entry_id), exc.expected) from exc
+    except VersionMissing as exc:
         raise ApiError(404, f"Entry {entry_id!r} has no version {version}.",
-                       details={"entry": entry_id, "version": version})
-    if version == current.version:
+                       details={"entry": entry_id, "version": version}) from exc
+    except AlreadyCurrent as exc:
         raise ApiError(409, f"Version {version} is already the current version of "
-                            f"{entry_id!r}.", details={"current_version": current.version})
-    await check_against_faq(store, config, [old])
-    saved = await store.rollback(entry_id, version, expected_version=current.version,
-                                 actor=who.actor)
+                            f"{entry_id!r}.", details={"current_version": version}) from exc
     return _with_etag(response, saved)

@@ -6,14 +6,13 @@ the number of days, never the number of questions; the span is capped by ``max_s
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
 from faq.exchange import ExchangeError, Problem
+from faq.spreadsheet import csv_text
 from faq.stats import DayTotals
 
 from ...config import ApiConfig
@@ -58,12 +57,9 @@ def _languages(rows: list[DayTotals], config: ApiConfig) -> list[str]:
 
 
 def _csv(rows: list[dict[str, Any]], columns: list[str], filename: str) -> Response:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n",
-                            extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+    """Cells that look like formulas (an entry question starting with "-", say) are
+    neutralised by ``csv_text``, as in every CSV the project writes."""
+    return Response(csv_text(rows, columns), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

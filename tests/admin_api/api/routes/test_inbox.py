@@ -123,3 +123,17 @@ async def test_dismiss_drops_the_cluster_and_is_audited(api: Api, clock: FakeClo
     again = await api.http.post(f"/api/v1/inbox/{pepian['id']}/dismiss",
                                 headers=api.auth("editor"))
     assert again.status_code == 404
+
+
+async def test_names_addresses_and_spelled_emails_never_reach_the_inbox(
+        api: Api, clock: FakeClock) -> None:
+    """Issue 13: typed names, street addresses and spelled-out e-mails stayed for 90 days."""
+    text = ("me llamo Juan Pérez, vivo en la 5a avenida 3-45 zona 1, escribame a juan punto "
+            "perez arroba gmail punto com, necesito pasaporte")
+    await record(api.services, text, "es", Decision.NONE)
+    (cluster,) = await clusters(api)
+    (example,) = cluster["examples"]
+    assert example == ("me llamo [nombre], vivo en la [direccion], escribame a [email], "
+                       "necesito pasaporte")
+    stored = await api.services.redis.xrange("im:inbox")
+    assert "Juan" not in str(stored) and "3-45" not in str(stored)

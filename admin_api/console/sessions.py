@@ -1,0 +1,121 @@
+"""Console sessions: an API key is exchanged once for a server-side session.
+
+The browser holds only a random session token in an HttpOnly cookie; Redis holds the session
+under the token's SHA-256 (a copy of the database opens no session) with the digest of the key
+it was opened with, so revoking the key ends its sessions at the next request. Sessions expire
+after ``idle_seconds`` without a request and after ``max_seconds`` in any case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from redis.asyncio import Redis
+
+from faq.apikeys import ApiKey, ApiKeyRegistry
+from faq.keys import Keys
+
+# OWASP's Session Management Cheat Sheet: 15-30 minutes idle for low-risk applications; the
+# console edits public information, so the upper end. Absolute limit: one working day.
+IDLE_SECONDS = 30 * 60
+MAX_SECONDS = 12 * 3600
+# A first-run sign-in link stays valid for a day (the newcomer may open it after lunch).
+SIGNIN_LINK_SECONDS = 24 * 3600
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+@dataclass(frozen=True)
+class Session:
+    digest: str
+    key: ApiKey
+    csrf: str
+    lang: str
+
+
+class SessionStore:
+    def __init__(self, redis: Redis, keys: Keys, registry: ApiKeyRegistry, *,
+                 idle_seconds: int = IDLE_SECONDS, max_seconds: int = MAX_SECONDS) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.registry = registry
+        self.idle_seconds = idle_seconds
+        self.max_seconds = max_seconds
+
+    async def open(self, key_digest: str, lang: str) -> str:
+        """A new session for the key; returns the cookie value (shown to no one else)."""
+        token = secrets.token_urlsafe(32)
+        name = self.keys.console_session(_digest(token))
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(name, mapping={"key": key_digest, "csrf": secrets.token_urlsafe(32),
+                                 "lang": lang,
+                                 "started": str(int(datetime.now(UTC).timestamp()))})
+        pipe.expire(name, self.idle_seconds)
+        await pipe.execute()
+        return token
+
+    async def load(self, token: str | None) -> Session | None:
+        if not token or len(token) > 200:
+            return None
+        digest = _digest(token)
+        name = self.keys.console_session(digest)
+        fields = {_text(k): _text(v) for k, v in (await self.redis.hgetall(name)).items()}
+        if not fields:
+            return None
+        started = int(fields.get("started", "0"))
+        if datetime.now(UTC).timestamp() - started > self.max_seconds:
+            await self.redis.delete(name)
+            return None
+        key = await self.registry.by_digest(fields.get("key", ""))
+        if key is None:  # revoked since
+            await self.redis.delete(name)
+            return None
+        await self.redis.expire(name, self.idle_seconds)
+        return Session(digest, key, fields.get("csrf", ""), fields.get("lang", ""))
+
+    async def set_language(self, session: Session, lang: str) -> None:
+        await self.redis.hset(self.keys.console_session(session.digest), "lang", lang)
+
+    async def close(self, token: str | None) -> None:
+        if token:
+            await self.redis.delete(self.keys.console_session(_digest(token)))
+
+    async def signin_link(self, key_digest: str) -> str:
+        """A one-time token that opens a session for the key (the first-run link)."""
+        token = secrets.token_urlsafe(32)
+        await self.redis.set(self.keys.console_signin(_digest(token)), key_digest,
+                             ex=SIGNIN_LINK_SECONDS)
+        return token
+
+    async def redeem(self, token: str) -> str | None:
+        """The key digest a sign-in token stood for; the token is gone afterwards."""
+        if not token or len(token) > 200:
+            return None
+        name = self.keys.console_signin(_digest(token))
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.get(name)
+        pipe.delete(name)
+        value, _ = await pipe.execute()
+        return _text(value) if value else None
+
+
+async def first_run_link(redis: Redis, keys: Keys, registry: ApiKeyRegistry) -> str | None:
+    """When no admin key exists: create one and return a one-time sign-in token for it.
+
+    ``serve`` and ``api`` call this at start-up and print the link to the terminal, so that a
+    newcomer can open the console without reading the CLI docs first. None once an admin exists.
+    """
+    if await registry.has_admin():
+        return None
+    secret, _ = await registry.create("admin", "first administrator", created_by="first-run")
+    sessions = SessionStore(redis, keys, registry)
+    return await sessions.signin_link(_digest(secret))
