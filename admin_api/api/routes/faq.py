@@ -85,7 +85,7 @@ async def _require(store: FaqStore, entry_id: str) -> Entry:
 async def validated(service: FaqService, body: EntryFields, entry_id: str) -> Entry:
     """The entry ``body`` describes, or one 422 listing every problem at once: the entry's own
     rules (published needs sources, ...) and its fit with the FAQ (related ids, languages)."""
-    data = body.model_dump(exclude={"id", "version", "updated_at", "updated_by"})
+    data = body.model_dump(exclude={"id", "version", "updated_at", "updated_by", "warnings"})
     data["translations"] = dict(body.translations)
     data["sources"] = list(body.sources)
     return await service.validate(data, entry_id)
