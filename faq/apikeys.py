@@ -17,15 +17,15 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from redis.asyncio import Redis
 
 from faq.keys import Keys
+from faq.redis_values import Clock, as_text, utc_now
 
 KEY_PREFIX = "imk_"
 KEY_ID_LENGTH = 12
@@ -34,12 +34,6 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 _KEY_RE = re.compile(r"^[A-Za-z0-9_\-]{16,128}$")
 # Compared against when a key is unknown, so that a miss costs what a hit costs.
 _DUMMY_DIGEST = hashlib.sha256(b"no such key").hexdigest()
-
-Clock = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Role(StrEnum):
@@ -82,7 +76,7 @@ class ApiKey:
 
 
 class ApiKeyRegistry:
-    def __init__(self, redis: Redis, keys: Keys | None = None, clock: Clock = _utc_now) -> None:
+    def __init__(self, redis: Redis, keys: Keys | None = None, clock: Clock = utc_now) -> None:
         self.redis = redis
         self.keys = keys or Keys()
         self.clock = clock
@@ -122,7 +116,7 @@ class ApiKeyRegistry:
             return None
         digest = digest_of(presented)
         raw = await self.redis.hgetall(self.keys.api_key(digest))
-        fields = {_text(k): _text(v) for k, v in (raw or {}).items()}
+        fields = {as_text(k): as_text(v) for k, v in (raw or {}).items()}
         stored = fields.get("digest", _DUMMY_DIGEST)
         if not hmac.compare_digest(stored, digest) or not fields:
             return None
@@ -135,21 +129,21 @@ class ApiKeyRegistry:
     async def by_digest(self, digest: str) -> ApiKey | None:
         """The live key with this digest (a console session holds the digest, not the key)."""
         raw = await self.redis.hgetall(self.keys.api_key(digest))
-        fields = {_text(k): _text(v) for k, v in (raw or {}).items()}
+        fields = {as_text(k): as_text(v) for k, v in (raw or {}).items()}
         return _key_from(digest, fields) if fields else None
 
     async def has_admin(self) -> bool:
         return any(k.role is Role.ADMIN for k in await self.list())
 
     async def list(self) -> list[ApiKey]:
-        digests = sorted(_text(d) for d in await self.redis.smembers(self.keys.api_keys))
+        digests = sorted(as_text(d) for d in await self.redis.smembers(self.keys.api_keys))
         if not digests:
             return []
         pipe = self.redis.pipeline(transaction=False)
         for digest in digests:
             pipe.hgetall(self.keys.api_key(digest))
         rows = await pipe.execute()
-        found = [_key_from(d, {_text(k): _text(v) for k, v in row.items()})
+        found = [_key_from(d, {as_text(k): as_text(v) for k, v in row.items()})
                  for d, row in zip(digests, rows, strict=True) if row]
         return sorted(found, key=lambda k: (k.created_at, k.id))
 
@@ -164,7 +158,7 @@ class ApiKeyRegistry:
         wanted = wanted.lower()
         if len(wanted) < MIN_LOOKUP_PREFIX:
             raise KeyLookupError(f"give at least {MIN_LOOKUP_PREFIX} characters of the key id")
-        digests = [_text(d) for d in await self.redis.smembers(self.keys.api_keys)]
+        digests = [as_text(d) for d in await self.redis.smembers(self.keys.api_keys)]
         matches = [d for d in digests if d.startswith(wanted)]
         if not matches:
             raise KeyLookupError(f"no key with id {id_or_prefix!r}")
@@ -176,13 +170,13 @@ class ApiKeyRegistry:
     async def get(self, id_or_prefix: str) -> ApiKey:
         digest = await self._resolve(id_or_prefix)
         raw = await self.redis.hgetall(self.keys.api_key(digest))
-        return _key_from(digest, {_text(k): _text(v) for k, v in raw.items()})
+        return _key_from(digest, {as_text(k): as_text(v) for k, v in raw.items()})
 
     async def revoke(self, id_or_prefix: str) -> ApiKey:
         """Delete a key at once: the next request made with it gets 401."""
         digest = await self._resolve(id_or_prefix)
         raw = await self.redis.hgetall(self.keys.api_key(digest))
-        info = _key_from(digest, {_text(k): _text(v) for k, v in raw.items()})
+        info = _key_from(digest, {as_text(k): as_text(v) for k, v in raw.items()})
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(self.keys.api_key(digest))
         pipe.srem(self.keys.api_keys, digest)
@@ -242,10 +236,6 @@ class AuthThrottle:
             pipe.incr(key)
         answers = await pipe.execute()
         return max(int(count) for count in answers[1::2])
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _key_from(digest: str, fields: dict[str, str]) -> ApiKey:

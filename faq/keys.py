@@ -62,6 +62,15 @@ class Keys:
     def user_rate(self, user_hash: str) -> str:
         return f"{self.prefix}user:{user_hash}:rate"
 
+    def user_suggestions(self, user_hash: str) -> str:
+        """Did-you-mean questions awaiting a tap (redacted, for a day): "none of these" sends
+        the question to the inbox."""
+        return f"{self.prefix}user:{user_hash}:suggested"
+
+    def update_seen(self, update_id: int) -> str:
+        """A webhook update already taken (Telegram re-sends after a timeout)."""
+        return f"{self.prefix}tg:update:{update_id}"
+
     def api_key(self, digest: str) -> str:
         return f"{self.prefix}keys:{digest}"
 

@@ -114,6 +114,11 @@ class LiveMatcher:
             except asyncio.CancelledError:
                 raise
             except REDIS_DOWN as exc:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # redis-py can turn a cancellation during a pub/sub read into a connection
+                    # error later; being stopped wins over reconnecting (else: no exit).
+                    raise asyncio.CancelledError from exc
                 if not self._redis_down:
                     log.error("Redis unreachable (%s); answering from the last FAQ snapshot "
                               "(revision %d)", type(exc).__name__, self._matcher.revision)

@@ -8,23 +8,19 @@ the change, so a bot process never sees an entry without its history or notice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
 
 from faq.keys import Keys
 from faq.models import Category, Entry, Status
+from faq.redis_values import Clock, as_text, utc_now
 
-Clock = Callable[[], datetime]
 SEED_ACTOR = "system:seed"
 AUDIT_MAXLEN = 100_000
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class StoreError(Exception):
@@ -131,7 +127,7 @@ class FaqStore:
         ids = sorted(await self.redis.smembers(self.keys.ids))
         if not ids:
             return []
-        raws = await self.redis.mget([self.keys.entry(_text(i)) for i in ids])
+        raws = await self.redis.mget([self.keys.entry(as_text(i)) for i in ids])
         return [Entry.model_validate_json(r) for r in raws if r]
 
     async def revision(self) -> int:
@@ -161,11 +157,11 @@ class FaqStore:
                                           count=None if entry_id else limit)
         records: list[AuditRecord] = []
         for stream_id, fields in rows or []:
-            f = {_text(k): _text(v) for k, v in (fields or {}).items()}
+            f = {as_text(k): as_text(v) for k, v in (fields or {}).items()}
             if entry_id and f.get("entry") != entry_id:
                 continue
             records.append(AuditRecord(
-                id=_text(stream_id), entry=f.get("entry", ""), action=f.get("action", ""),
+                id=as_text(stream_id), entry=f.get("entry", ""), action=f.get("action", ""),
                 version=int(f.get("version", 0)), actor=f.get("actor", ""),
                 at=datetime.fromisoformat(f["at"]) if f.get("at") else self.clock(),
                 detail=f.get("detail", "")))
@@ -240,7 +236,7 @@ class FaqStore:
             {"entry": entry, "action": action, "version": str(version), "actor": actor,
              "at": now.isoformat(), "rev": str(await self.revision()), "detail": detail},
             maxlen=AUDIT_MAXLEN, approximate=True)
-        return _text(stream_id)
+        return as_text(stream_id)
 
     async def archive(self, entry_id: str, *, expected_version: int, actor: str) -> Entry:
         current = await self.get(entry_id)
@@ -294,7 +290,4 @@ class FaqStore:
                 kept.append(entry.id)
         return SeedReport(added, updated, kept)
 
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 

@@ -1,102 +1,200 @@
-"""Validation and splitting of Telegram's HTML subset.
+"""Validation, splitting and plain-text rendering of Telegram's HTML subset.
 
 Telegram rejects a whole message when its HTML is malformed, so answers are checked when they are
-saved (a clear error for staff) rather than when a migrant is waiting for them.
+saved (a clear error for staff) rather than when a migrant is waiting for them. The checker
+follows Telegram's own parser (core.telegram.org/bots/api#html-style):
+
+- every ``<``, ``>`` and ``&`` that is not part of a tag or an entity must be written ``&lt;``,
+  ``&gt;``, ``&amp;``. A bare one is **refused** (not escaped on save): "precio <US$50" might be
+  a typo for a tag as easily as a comparison, and staff should see what the person will read;
+- named entities are only ``&lt; &gt; &amp; &quot;``; numeric ones are all accepted;
+- the tags are b/strong, i/em, u/ins, s/strike/del, tg-spoiler (or span class="tg-spoiler"),
+  a href, code, pre (with an optional code class="language-..." inside), blockquote
+  (optionally ``expandable``);
+- nesting: an inner tag closes before its outer one; code and pre contain no other tag (except
+  pre > code); a link contains no link, code or pre; a blockquote contains no blockquote.
 """
 
 from __future__ import annotations
 
+import html
 import re
-from html.parser import HTMLParser
+from dataclasses import dataclass
 
+TELEGRAM_MESSAGE_LIMIT = 4096
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
      "blockquote", "tg-spoiler", "span"}
 )
-TELEGRAM_MESSAGE_LIMIT = 4096
+NAMED_ENTITIES = frozenset({"lt", "gt", "amp", "quot"})
+_FORMATTING = frozenset({"b", "strong", "i", "em", "u", "ins", "s", "strike", "del",
+                         "tg-spoiler", "span"})
 _URL_RE = re.compile(r"^(https?://|tg://|mailto:|tel:)[^\s<>\"']+$", re.IGNORECASE)
+_START_RE = re.compile(
+    r"<([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z][a-zA-Z0-9-]*"
+    r"(?:\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'<>=`]+))?)*)\s*(/?)>")
+_END_RE = re.compile(r"</([a-zA-Z][a-zA-Z0-9-]*)\s*>")
+_ATTR_RE = re.compile(r"([a-zA-Z][a-zA-Z0-9-]*)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|(\S+)))?")
+_ENTITY_RE = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]*);")
+_CONTEXT = 12
 
 
 class TelegramHtmlError(ValueError):
     """The text is not HTML that Telegram accepts."""
 
 
-class _Checker(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
-        self.stack: list[str] = []
-        self.errors: list[str] = []
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    """"start", "end", "entity" or "text"."""
+    raw: str
+    name: str = ""
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in ALLOWED_TAGS:
-            self.errors.append(
-                f"tag <{tag}> is not allowed (use b, i, u, s, a, code, pre, blockquote)")
-            return
-        names = {name for name, _ in attrs}
-        if tag == "a":
-            href = dict(attrs).get("href")
-            if not href or not _URL_RE.match(href):
-                self.errors.append("a link <a> needs href with a full http(s) address")
-            if names - {"href"}:
-                self.errors.append("a link <a> may only have the href attribute")
-        elif tag == "span":
-            if dict(attrs).get("class") != "tg-spoiler":
-                self.errors.append('<span> is only allowed as <span class="tg-spoiler">')
-        elif tag in {"code", "pre", "blockquote"}:
-            if names - {"class", "expandable"}:
-                self.errors.append(f"<{tag}> has an attribute Telegram does not accept")
-        elif names:
-            self.errors.append(f"<{tag}> takes no attributes")
-        self.stack.append(tag)
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.errors.append(f"self-closing tag <{tag}/> is not allowed; use a line break instead")
+def _near(text: str, at: int) -> str:
+    start = max(at - _CONTEXT, 0)
+    return text[start:at + _CONTEXT].replace("\n", " ")
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag not in ALLOWED_TAGS:
-            return
-        if not self.stack or self.stack[-1] != tag:
-            open_tag = self.stack[-1] if self.stack else None
-            expected = f"</{open_tag}>" if open_tag else "no closing tag"
-            self.errors.append(f"closing tag </{tag}> does not match: expected {expected}")
-            if tag in self.stack:
-                while self.stack and self.stack.pop() != tag:
-                    pass
-            return
-        self.stack.pop()
 
-    def handle_entityref(self, name: str) -> None:
-        if name not in {"lt", "gt", "amp", "quot"}:
-            self.errors.append(f"&{name}; is not an entity Telegram knows; write &amp; for '&'")
+def _attributes(raw: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for match in _ATTR_RE.finditer(raw):
+        value = next((v for v in match.groups()[1:] if v is not None), "")
+        found[match.group(1).lower()] = html.unescape(value)
+    return found
 
-    def handle_charref(self, name: str) -> None:
-        return None
+
+def _check_start(name: str, attrs: dict[str, str], stack: list[str]) -> list[str]:
+    errors: list[str] = []
+    if name == "a":
+        href = attrs.get("href")
+        if not href or not _URL_RE.match(href):
+            errors.append("a link <a> needs href with a full http(s) address")
+        if set(attrs) - {"href"}:
+            errors.append("a link <a> may only have the href attribute")
+    elif name == "span":
+        if attrs.get("class") != "tg-spoiler" or len(attrs) > 1:
+            errors.append('<span> is only allowed as <span class="tg-spoiler">')
+    elif name == "code":
+        if set(attrs) - {"class"} or not attrs.get("class", "language-").startswith("language-"):
+            errors.append('<code> takes only class="language-..." (inside <pre>)')
+    elif name == "blockquote":
+        if set(attrs) - {"expandable"}:
+            errors.append("<blockquote> takes only the expandable attribute")
+    elif attrs:
+        errors.append(f"<{name}> takes no attributes")
+    inside = set(stack)
+    if inside & {"code", "pre"} and not (name == "code" and stack and stack[-1] == "pre"):
+        errors.append(f"<{name}> cannot be inside <code> or <pre> (Telegram shows those as "
+                      "plain code)")
+    elif name in {"a", "code", "pre"} and "a" in inside:
+        errors.append(f"<{name}> cannot be inside a link <a>")
+    elif name == "blockquote" and "blockquote" in inside:
+        errors.append("a <blockquote> cannot be inside another <blockquote>")
+    return errors
+
+
+def tokenize(text: str) -> tuple[list[Token], list[str]]:
+    """The text as tags, entities and text runs as Telegram reads it, and every problem."""
+    tokens: list[Token] = []
+    errors: list[str] = []
+    stack: list[str] = []
+    i, n, run = 0, len(text), 0
+
+    def flush(upto: int) -> None:
+        if upto > run:
+            tokens.append(Token("text", text[run:upto]))
+
+    while i < n:
+        char = text[i]
+        if char == "<":
+            end = _END_RE.match(text, i)
+            start = None if end else _START_RE.match(text, i)
+            match = end or start
+            name = match.group(1).lower() if match else ""
+            if match is None:  # "precio <US$50", "1 < 2": not a tag at all
+                errors.append(f"a bare '<' must be written as &lt; (near "
+                              f"\"{_near(text, i)}\")")
+                i += 1
+                continue
+            flush(i)
+            if start is not None and start.group(3):
+                errors.append(f"self-closing tag <{name}/> is not allowed; use a line break "
+                              "instead")
+            elif name not in ALLOWED_TAGS:
+                errors.append(f"tag <{name}> is not allowed (use b, i, u, s, a, code, pre, "
+                              "blockquote); to show a '<', write &lt;")
+            elif end is not None:
+                if not stack or stack[-1] != name:
+                    expected = f"</{stack[-1]}>" if stack else "no closing tag"
+                    errors.append(f"closing tag </{name}> does not match: expected {expected}")
+                    if name in stack:
+                        while stack and stack.pop() != name:
+                            pass
+                else:
+                    stack.pop()
+                tokens.append(Token("end", match.group(0), name))
+            else:
+                errors += _check_start(name, _attributes(match.group(2)), stack)
+                stack.append(name)
+                tokens.append(Token("start", match.group(0), name))
+            i = run = match.end()
+        elif char == ">":
+            errors.append(f"a bare '>' must be written as &gt; (near \"{_near(text, i)}\")")
+            i += 1
+        elif char == "&":
+            entity = _ENTITY_RE.match(text, i)
+            if entity is None:
+                errors.append(f"a bare '&' must be written as &amp; (near "
+                              f"\"{_near(text, i)}\")")
+                i += 1
+                continue
+            body = entity.group(1)
+            if not body.startswith("#") and body not in NAMED_ENTITIES:
+                errors.append(f"&{body}; is not an entity Telegram knows; write &amp; for '&'")
+            flush(i)
+            tokens.append(Token("entity", entity.group(0)))
+            i = run = entity.end()
+        else:
+            i += 1
+    flush(n)
+    if stack:
+        errors.append("unclosed tag(s): " + ", ".join(f"<{t}>" for t in stack))
+    return tokens, errors
 
 
 def html_errors(text: str) -> list[str]:
     """Every reason Telegram would refuse ``text`` (empty when it is fine)."""
-    checker = _Checker()
-    checker.feed(text)
-    checker.close()
-    errors = list(checker.errors)
-    if checker.stack:
-        errors.append("unclosed tag(s): " + ", ".join(f"<{t}>" for t in checker.stack))
-    # A bare '<' not starting a tag is dropped silently by HTMLParser; Telegram refuses it.
-    if re.search(r"<(?![a-zA-Z/])", text):
-        errors.append("a bare '<' must be written as &lt;")
-    if re.search(r"&(?!(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)", text):
-        errors.append("a bare '&' must be written as &amp;")
-    return errors
+    return list(dict.fromkeys(tokenize(text)[1]))
 
 
 def validate_html(text: str) -> str:
     errors = html_errors(text)
     if errors:
-        raise TelegramHtmlError("; ".join(dict.fromkeys(errors)))
+        raise TelegramHtmlError("; ".join(errors))
     return text
 
 
 _TAG_RE = re.compile(r"<(/?)([a-zA-Z-]+)([^>]*)>")
+_KNOWN_TAG_RE = re.compile(
+    r"</?(?:" + "|".join(sorted(ALLOWED_TAGS, key=len, reverse=True)) +
+    r")(?:\s[^<>]*)?>", re.IGNORECASE)
+_LINK_RE = re.compile(r"<a\s+href\s*=\s*(?:\"([^\"]*)\"|'([^']*)')\s*>(.*?)</a\s*>",
+                      re.IGNORECASE | re.DOTALL)
+
+
+def to_plain_text(text: str) -> str:
+    """What a person should read when the HTML cannot be sent: no tags, links as "text (url)".
+
+    Works on HTML Telegram refused too: only Telegram's own tags are removed, so a bare
+    "precio <US$50" keeps its words.
+    """
+    def link(match: re.Match[str]) -> str:
+        url = html.unescape(match.group(1) if match.group(1) is not None else match.group(2))
+        label = _KNOWN_TAG_RE.sub("", match.group(3))
+        return label if html.unescape(label).strip() == url else f"{label} ({url})"
+
+    return html.unescape(_KNOWN_TAG_RE.sub("", _LINK_RE.sub(link, text)))
 
 
 def visible_length(text: str) -> int:
@@ -129,7 +227,7 @@ def split_message(text: str, limit: int = TELEGRAM_MESSAGE_LIMIT) -> list[str]:
     final: list[str] = []
     for part in parts:
         final.extend(_hard_split(part, limit) if len(part) > limit else [part])
-    return final
+    return [p for p in final if p.strip()]
 
 
 def _boundaries(text: str) -> list[str]:
@@ -164,18 +262,59 @@ def _open_tags(chunk: str) -> list[str]:
     return stack
 
 
+def _pieces(part: str) -> list[tuple[str, str]]:
+    """``part`` as (kind, raw) pieces that are never cut: tags, entities, words, spaces."""
+    pieces: list[tuple[str, str]] = []
+    for token in tokenize(part)[0]:
+        if token.kind == "text":
+            pieces += [("text", w) for w in re.split(r"(\s+)", token.raw) if w]
+        else:
+            pieces.append((token.kind, token.raw))
+    return pieces
+
+
 def _hard_split(part: str, limit: int) -> list[str]:
-    """Last resort for one paragraph longer than the limit: cut at spaces outside tags."""
-    plain = _TAG_RE.sub("", part)
-    words = plain.split(" ")
+    """Last resort for one line longer than the limit: cut between words, never inside a tag
+    or an entity; tags open at a cut are closed and re-opened, as between paragraphs."""
     chunks: list[str] = []
     current = ""
-    for word in words:
-        if current and len(current) + 1 + len(word) > limit:
-            chunks.append(current)
-            current = word
-        else:
-            current = f"{current} {word}" if current else word
-    if current:
-        chunks.append(current)
-    return [c[i:i + limit] for c in chunks for i in range(0, len(c), limit)]
+    opened: list[str] = []  # open tags as written, outermost first
+
+    def room(extra: str) -> bool:
+        return len(current) + len(extra) + len(_closing_for(opened)) <= limit
+
+    def cut() -> None:
+        nonlocal current
+        if current.strip(" ") and current != "".join(opened):
+            chunks.append(current.rstrip() + _closing_for(opened))
+        current = "".join(opened)
+
+    for kind, raw in _pieces(part):
+        if kind == "start":
+            if not room(raw + f"</{_tag_name(raw)}>"):
+                cut()
+            current += raw
+            opened.append(raw)
+            continue
+        if kind == "end":
+            current += raw
+            name = _tag_name(raw.replace("/", "", 1))
+            for i in range(len(opened) - 1, -1, -1):
+                if _tag_name(opened[i]) == name:
+                    del opened[i]
+                    break
+            continue
+        if room(raw):
+            current += raw
+            continue
+        cut()
+        if kind == "text" and raw.isspace():
+            continue
+        while not room(raw) and kind == "text":  # one word longer than a whole message
+            space = max(limit - len(current) - len(_closing_for(opened)), 1)
+            current += raw[:space]
+            raw = raw[space:]
+            cut()
+        current += raw
+    cut()
+    return chunks

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from faq import defaults
 from faq.lexicon import Lexicon
 from faq.stopwords import BY_LANGUAGE
 
@@ -139,7 +140,7 @@ class TextPipeline:
     """
 
     lexicon: Lexicon = field(default_factory=Lexicon)
-    languages: Sequence[str] = ("es", "en")
+    languages: Sequence[str] = defaults.LANGUAGES
     _phrases: dict[str, dict[tuple[str, ...], tuple[str, ...]]] = field(
         init=False, repr=False, compare=False)
     _longest: dict[str, int] = field(init=False, repr=False, compare=False)

@@ -23,12 +23,18 @@ from admin_api import ApiConfig, ApiServices, create_app
 from admin_api.clients import parse_networks
 from admin_api.console import PREFIX as CONSOLE_PREFIX
 from admin_api.console import first_run_link
+from bot.health import BotHealth
 from faq.apikeys import ApiKeyRegistry
+from infomigra.bot_errors import BotTokenRefused
 from infomigra.runtime import Services, open_services
 from infomigra.settings import Settings
+from infomigra.tasks import stop_task
 
 log = logging.getLogger(__name__)
 BOT_OFF_MESSAGE = "BOT_TOKEN is not set: the Telegram bot is off; the admin API is serving"
+FOLLOWER_STOP_SECONDS = 3.0
+BOT_STOP_SECONDS = 15.0
+"""The bot's own bounded shutdown (10 s for answers in progress, then closing) plus margin."""
 
 
 def api_config(settings: Settings) -> ApiConfig:
@@ -63,10 +69,10 @@ async def announce_first_run(services: Services, host: str, port: int) -> str | 
     return link
 
 
-def api_services(services: Services) -> ApiServices:
+def api_services(services: Services, bot: BotHealth | None = None) -> ApiServices:
     registry = ApiKeyRegistry(services.redis, services.keys)
     return ApiServices(store=services.store, stats=services.stats, live=services.live,
-                       api_keys=registry)
+                       api_keys=registry, bot_ready=bot.ready if bot is not None else None)
 
 
 @contextlib.asynccontextmanager
@@ -76,9 +82,9 @@ async def following_changes(services: Services) -> AsyncIterator[Services]:
     try:
         yield services
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        if not await stop_task(task, FOLLOWER_STOP_SECONDS):
+            log.warning("the FAQ follower did not stop within %.0f s; left behind",
+                        FOLLOWER_STOP_SECONDS)
 
 
 def standalone_app(settings: Settings) -> FastAPI:
@@ -149,11 +155,14 @@ def load_bot_runner() -> BotRunner | None:
     return runner
 
 
-async def _bot_until_done(run_bot: BotRunner, services: Services) -> None:
+async def _bot_until_done(run_bot: BotRunner, services: Services, stop: asyncio.Event,
+                          health: BotHealth) -> None:
     try:
-        await run_bot(services, webhook=False)
+        await run_bot(services, webhook=False, stop=stop, health=health)
     except asyncio.CancelledError:
         raise
+    except BotTokenRefused as exc:
+        log.error("the Telegram bot stopped: %s; the admin API keeps serving", exc)
     except Exception:
         log.exception("the Telegram bot stopped with an error; the admin API keeps serving")
 
@@ -162,18 +171,22 @@ async def serve_services(services: Services, settings: Settings, *, host: str, p
                          server_ready: Callable[[uvicorn.Server], None] | None = None) -> None:
     """The admin API and (with ``BOT_TOKEN``) the bot in this process, on one Redis connection
     and one live matcher. Returns when the API server stops (Ctrl-C, SIGTERM)."""
-    app = create_app(api_services(services), api_config(settings))
+    health = BotHealth() if settings.bot_token is not None else None
+    app = create_app(api_services(services, health), api_config(settings))
     server = uvicorn_server(app, host, port)
     await announce_first_run(services, host, port)
     bot_task: asyncio.Task[None] | None = None
+    bot_stop = asyncio.Event()
     async with following_changes(services):
-        if settings.bot_token is None:
+        if health is None:
             log.warning(BOT_OFF_MESSAGE)
         else:
             run_bot = load_bot_runner()
-            if run_bot is not None:
-                bot_task = asyncio.create_task(_bot_until_done(run_bot, services),
-                                               name="telegram-bot")
+            if run_bot is None:
+                health.problem = "the bot could not be loaded"
+            else:
+                bot_task = asyncio.create_task(
+                    _bot_until_done(run_bot, services, bot_stop, health), name="telegram-bot")
         log.info("admin API on http://%s:%d (staff console at /console)",
                  host, port)
         api_task = asyncio.create_task(server.serve(), name="admin-api")
@@ -183,10 +196,11 @@ async def serve_services(services: Services, settings: Settings, *, host: str, p
             await api_task
         finally:
             server.should_exit = True
-            if bot_task is not None:
-                bot_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await bot_task
+            if bot_task is not None:  # let answers in progress finish, bounded
+                bot_stop.set()
+                done, _ = await asyncio.wait({bot_task}, timeout=BOT_STOP_SECONDS)
+                if not done and not await stop_task(bot_task, FOLLOWER_STOP_SECONDS):
+                    log.warning("the Telegram bot did not stop in time; left behind")
 
 
 async def run_serve(settings: Settings) -> None:

@@ -100,8 +100,9 @@ class ChatSession:
         self.out.flush()
 
 
-async def converse(session: ChatSession, source: TextIO = sys.stdin) -> None:
-    """Read lines until EOF or /quit; works the same typed or piped."""
+async def converse(session: ChatSession, source: TextIO | None = None) -> None:
+    """Read lines (from stdin by default) until EOF or /quit; works the same typed or piped."""
+    source = source or sys.stdin
     session.intro()
     while True:
         line = await asyncio.to_thread(source.readline)

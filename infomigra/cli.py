@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from infomigra import commands_api, commands_bot, commands_core
 from infomigra.logging_setup import configure_logging
+from infomigra.redis_server import missing_binary
 from infomigra.settings import Settings
 
 
@@ -29,6 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
     except ValueError as exc:
         print(f"infomigra: invalid configuration:\n{exc}", file=sys.stderr)
+        return 2
+    problem = settings.startup_problem() or (None if settings.redis_url else missing_binary())
+    if problem:
+        print(f"infomigra: {problem}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level if not getattr(args, "quiet", False) else "WARNING")
     result: int = args.handler(settings, args)

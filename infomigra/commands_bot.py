@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from infomigra.runtime import Services, open_services
@@ -14,6 +16,8 @@ from infomigra.settings import Settings
 
 if TYPE_CHECKING:
     from infomigra.chat import ChatSession
+
+log = logging.getLogger(__name__)
 
 # aiogram and the bot are imported inside the commands: building aiogram's Telegram types takes
 # seconds, which every other subcommand (`keys`, `match`, `export`...) should not pay.
@@ -24,18 +28,19 @@ Create a bot with @BotFather in Telegram, then run for example:
 (or BOT_TOKEN=... make run for the admin API and the bot together)."""
 
 
+def looks_like_token(token: str) -> bool:
+    """aiogram's ``validate_token`` rule (digits, a colon, then something, no white space),
+    checked before aiogram is imported so that a wrong setting is refused in a blink."""
+    left, colon, right = token.partition(":")
+    return bool(colon) and left.isdigit() and bool(right) and not any(c.isspace() for c in token)
+
+
 def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
-    from aiogram.utils.token import TokenValidationError, validate_token
-
-    from infomigra.bot_runner import BotNotConfigured, run_bot, webhook_address
-
     token = settings.bot_token.get_secret_value().strip() if settings.bot_token else ""
     if not token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    try:
-        validate_token(token)
-    except TokenValidationError:
+    if not looks_like_token(token):
         print("infomigra bot: BOT_TOKEN does not look like a Telegram bot token "
               "(digits, a colon, then letters: 123456:ABC...).", file=sys.stderr)
         return 2
@@ -44,32 +49,71 @@ def cmd_bot(settings: Settings, args: argparse.Namespace) -> int:
               "address Telegram sends updates to).", file=sys.stderr)
         return 2
 
-    async def main() -> None:
+    from infomigra.bot_errors import BotNotConfigured, BotTokenRefused
+    from infomigra.bot_runner import check_token, run_bot, webhook_address
+
+    async def main(stop: asyncio.Event) -> None:
+        await check_token(settings, stop)  # a refused token exits before Redis even starts
         async with open_services(settings) as services:
             if args.webhook:
                 webhook_address(services)
-            await run_bot(services, webhook=args.webhook)
+            await run_bot(services, webhook=args.webhook, stop=stop)
 
     try:
-        _run_until_signal(main())
-    except BotNotConfigured as exc:
+        _run_until_signal(main)
+    except (BotNotConfigured, BotTokenRefused) as exc:
         print(f"infomigra bot: {exc}", file=sys.stderr)
         return 2
     return 0
 
 
-def _run_until_signal(work: Any) -> None:
-    """Run ``work``; SIGTERM (docker stop) and Ctrl-C cancel it so it shuts down cleanly."""
+def _run_until_signal(work: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run ``work(stop)``; SIGTERM (docker stop) and Ctrl-C set ``stop`` so the bot finishes
+    the answers in progress and shuts down cleanly; a second signal cancels outright."""
     async def guarded() -> None:
-        task = asyncio.ensure_future(work)
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(work(stop))
         loop = asyncio.get_running_loop()
+
+        def on_signal() -> None:
+            if stop.is_set():
+                task.cancel()
+            stop.set()
+
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, task.cancel)
+                loop.add_signal_handler(sig, on_signal)
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    asyncio.run(guarded())
+    _run_bounded(guarded())
+
+
+EXIT_GRACE_SECONDS = 3.0
+
+
+def _run_bounded(main: Any) -> None:
+    """``asyncio.run``, except that tasks still pending at the end are cancelled and awaited
+    for ``EXIT_GRACE_SECONDS`` only: one stuck in a library (a pub/sub read ignoring its
+    cancellation) must not keep the process from exiting. ``asyncio.run`` waits forever."""
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(main)
+    finally:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.wait(pending, timeout=EXIT_GRACE_SECONDS))
+        left = [t for t in pending if not t.done()]
+        if left:
+            names = ", ".join(sorted({t.get_name() for t in left}))
+            log.warning("exiting with %d task(s) that did not stop: %s", len(left), names)
+            loop.set_exception_handler(lambda _loop, _context: None)  # no "destroyed" noise
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(asyncio.wait_for(loop.shutdown_asyncgens(),
+                                                     EXIT_GRACE_SECONDS))
+        loop.close()
 
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:

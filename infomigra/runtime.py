@@ -10,7 +10,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -19,6 +19,7 @@ from faq.conversation import load_conversation
 from faq.keys import Keys
 from faq.live import LiveMatcher
 from faq.loader import CONTENT_DIR, Content, load_content
+from faq.redis_values import utc_now
 from faq.semantic import PROCESS_VECTORS, Embedder, LayeredVectors, RedisVectors
 from faq.stats import Stats
 from faq.store import FaqStore
@@ -29,10 +30,6 @@ from infomigra.redis_server import EmbeddedRedis
 from infomigra.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -65,7 +62,7 @@ def redis_url(settings: Settings) -> Iterator[str]:
     if settings.redis_url:
         yield settings.redis_url
         return
-    server = EmbeddedRedis(Path(settings.data_dir))
+    server = EmbeddedRedis(Path(settings.data_dir), appendfsync=settings.redis_appendfsync)
     url = server.start()
     try:
         yield url
@@ -86,7 +83,8 @@ def build_services(settings: Settings, redis: Redis, content: Content | None = N
         redis, keys.embeddings(embedder.model_id))) if embedder is not None else None
     store = FaqStore(redis, keys, clock=clock)
     stats = Stats(redis, settings.tz, keys=keys, clock=clock,
-                  retention_days=settings.retention_days)
+                  retention_days=settings.retention_days,
+                  max_stored_chars=settings.max_stored_question_chars)
     pipeline = TextPipeline(content.lexicon, tuple(settings.languages))
     live = LiveMatcher(store, pipeline, settings.matcher_options(),
                        conversation=load_conversation(), embedder=embedder, vectors=vectors)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import secrets
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,7 +13,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.config import TELEGRAM_API_URL
+from faq import defaults
 from faq.matcher import MatcherOptions
+from infomigra.secret_file import load_or_create
+
+MISSING_SHARED_SECRET = (
+    "REDIS_URL points to an external Redis but INFOMIGRA_USER_HASH_SECRET is not set: every "
+    "process on that Redis must use the same configured key (make one with: python3 -c "
+    "'import secrets; print(secrets.token_hex(32))')")
+
+
+def default_locales_dir() -> Path:
+    """The catalogs a wheel carries inside the package (see setup.py), else the checkout's."""
+    here = Path(__file__).resolve().parent
+    installed = here / "locales"
+    return installed if installed.is_dir() else here.parent / "locales"
 
 
 class Settings(BaseSettings):
@@ -26,11 +40,11 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("REDIS_URL", "INFOMIGRA_REDIS_URL"))
     telegram_api_url: str = Field(
-        default="https://api.telegram.org",
+        default=TELEGRAM_API_URL,
         validation_alias=AliasChoices("TELEGRAM_API_URL", "INFOMIGRA_TELEGRAM_API_URL"))
 
     data_dir: Path = Path("var")
-    locales_dir: Path = Path(__file__).resolve().parent.parent / "locales"
+    locales_dir: Path = Field(default_factory=default_locales_dir)
     redis_prefix: str = "im:"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -47,14 +61,17 @@ class Settings(BaseSettings):
     redis_retry_max_seconds: float = Field(default=30.0, ge=1, le=600)
     api_docs: bool = False
 
-    languages: list[str] = ["es", "en"]
-    default_language: str = "es"
-    timezone: str = "America/Guatemala"
-    retention_days: int = Field(default=90, ge=1, le=3650)
+    redis_appendfsync: Literal["everysec", "always"] = "everysec"
+
+    languages: list[str] = list(defaults.LANGUAGES)
+    default_language: str = defaults.DEFAULT_LANGUAGE
+    timezone: str = defaults.TIMEZONE
+    retention_days: int = Field(default=defaults.RETENTION_DAYS, ge=1, le=3650)
     user_hash_secret: SecretStr | None = None
 
-    rate_limit_per_minute: int = Field(default=20, ge=1, le=1000)
-    max_stored_question_chars: int = Field(default=1000, ge=100, le=4000)
+    rate_limit_per_minute: int = Field(default=defaults.RATE_LIMIT_PER_MINUTE, ge=1, le=1000)
+    max_stored_question_chars: int = Field(default=defaults.MAX_STORED_QUESTION_CHARS,
+                                           ge=100, le=4000)
 
     answer_threshold: float = Field(default=MatcherOptions.answer_threshold, ge=0, le=1)
     suggest_threshold: float = Field(default=MatcherOptions.suggest_threshold, ge=0, le=1)
@@ -101,6 +118,15 @@ class Settings(BaseSettings):
     def trusted_proxy_list(self) -> list[str]:
         return [v for v in self.trusted_proxies.split(",") if v]
 
+    @field_validator("user_hash_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `INFOMIGRA_USER_HASH_SECRET=` as in .env.example: unset, never an empty HMAC key
+        # (that would be a plain hash anyone can recompute).
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -110,13 +136,22 @@ class Settings(BaseSettings):
                               suggest_threshold=self.suggest_threshold,
                               answer_margin=self.answer_margin)
 
+    def startup_problem(self) -> str | None:
+        """Why no command may start with these settings (one line), or None.
+
+        On an external Redis the processes usually run in separate containers, each with its own
+        data dir: a generated key would differ per container and per recreate, so /forget would
+        miss older data and distinct-user counts would inflate, silently.
+        """
+        if self.redis_url and self.user_hash_secret is None:
+            return MISSING_SHARED_SECRET
+        return None
+
     def hash_secret(self) -> bytes:
         """The HMAC key for user hashes: configured, or generated once into the data dir."""
         if self.user_hash_secret is not None:
             return self.user_hash_secret.get_secret_value().encode()
-        path = self.data_dir / "user_hash_secret"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.touch(mode=0o600)
-            path.write_text(secrets.token_hex(32))
-        return path.read_text().strip().encode()
+        problem = self.startup_problem()
+        if problem:
+            raise ValueError(problem)
+        return load_or_create(self.data_dir)

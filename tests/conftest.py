@@ -6,10 +6,16 @@ No fakes for anything the project owns: the store, stats and matcher run on a re
 
 from __future__ import annotations
 
+import asyncio
+import io
+import os
+import subprocess
+import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -22,6 +28,7 @@ from faq.loader import Content, load_content
 from faq.matcher import Matcher
 from faq.semantic import PROCESS_VECTORS, Embedder
 from faq.text import TextPipeline
+from infomigra.cli import build_parser
 from infomigra.embedding import e5_model_id, load_shipped_embedder
 from infomigra.redis_server import EmbeddedRedis
 from infomigra.runtime import Services, build_services, redis_client
@@ -112,3 +119,40 @@ async def services(settings: Settings, redis: Redis, content: Content,
     await svc.store.seed(content.entries, content.categories)
     await svc.live.refresh()
     return svc
+
+
+def cli_env(redis_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a real ``infomigra`` process on the test run's Redis (no bot token,
+    and the shared user-hash key an external Redis requires)."""
+    env = {**os.environ, "REDIS_URL": redis_url, "INFOMIGRA_USER_HASH_SECRET": TEST_HASH_SECRET,
+           "INFOMIGRA_DATA_DIR": str(data_dir), "INFOMIGRA_LOG_LEVEL": "WARNING", **extra}
+    for name in ("BOT_TOKEN", "INFOMIGRA_BOT_TOKEN"):
+        if name not in extra:
+            env.pop(name, None)
+    return env
+
+
+CommandRunner = Callable[..., Awaitable[subprocess.CompletedProcess[str]]]
+
+
+@pytest.fixture
+def command(settings: Settings, redis: Redis,
+            capsys: pytest.CaptureFixture[str]) -> CommandRunner:
+    """A CLI command in this process: the real parser and handler on ``settings``, with
+    ``stdin`` as its standard input; the result reads like a finished process. Most CLI tests
+    use this; a few run the real ``infomigra`` process (starting one costs seconds)."""
+
+    async def run(*argv: str, stdin: str = "", **changes: Any) -> subprocess.CompletedProcess[str]:
+        args = build_parser().parse_args(list(argv))
+        used = settings.model_copy(update=changes) if changes else settings
+        capsys.readouterr()
+        saved, sys.stdin = sys.stdin, io.StringIO(stdin)
+        try:
+            # In a worker thread: the handler runs its own event loop, as under `infomigra`.
+            code = await asyncio.to_thread(args.handler, used, args)
+        finally:
+            sys.stdin = saved
+        out = capsys.readouterr()
+        return subprocess.CompletedProcess(["infomigra", *argv], code, out.out, out.err)
+
+    return run

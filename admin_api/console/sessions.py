@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 
 from faq.apikeys import ApiKey, ApiKeyRegistry
 from faq.keys import Keys
+from faq.redis_values import as_text
 
 # OWASP's Session Management Cheat Sheet: 15-30 minutes idle for low-risk applications; the
 # console edits public information, so the upper end. Absolute limit: one working day.
@@ -28,10 +29,6 @@ SIGNIN_LINK_SECONDS = 24 * 3600
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 @dataclass(frozen=True)
@@ -68,7 +65,7 @@ class SessionStore:
             return None
         digest = _digest(token)
         name = self.keys.console_session(digest)
-        fields = {_text(k): _text(v) for k, v in (await self.redis.hgetall(name)).items()}
+        fields = {as_text(k): as_text(v) for k, v in (await self.redis.hgetall(name)).items()}
         if not fields:
             return None
         started = int(fields.get("started", "0"))
@@ -105,7 +102,7 @@ class SessionStore:
         pipe.get(name)
         pipe.delete(name)
         value, _ = await pipe.execute()
-        return _text(value) if value else None
+        return as_text(value) if value else None
 
 
 async def first_run_link(redis: Redis, keys: Keys, registry: ApiKeyRegistry) -> str | None:

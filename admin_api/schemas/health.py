@@ -15,3 +15,5 @@ class Ready(BaseModel):
     status: Literal["ready"]
     redis: Literal["ok"]
     revision: int
+    bot: Literal["ok"] | None = None
+    """Present under ``serve`` with a bot: it heard from Telegram within the window."""

@@ -18,6 +18,11 @@ class Totals(BaseModel):
     distinct_users: int
     feedback_up: int
     feedback_down: int
+    delivery_failed: int = Field(0, description="Replies computed but not delivered (Telegram "
+                                 "refused or was unreachable after the retries)")
+    failed_by_reason: dict[str, int] = Field(default_factory=dict,
+                                             description="delivery_failed by reason")
+    suggestion_rejected: int = Field(0, description="\"None of these\" taps on a did-you-mean")
     by_language: dict[str, dict[str, int]]
 
 

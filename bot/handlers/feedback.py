@@ -47,9 +47,9 @@ async def on_vote(callback: CallbackQuery, callback_data: VoteCb, person: Person
     if markup is not None:
         try:
             await message.edit_reply_markup(reply_markup=markup)
-        except TelegramBadRequest as exc:
+        except TelegramBadRequest as exc:  # the vote is counted; the tick is a nicety
             if "not modified" not in str(exc):
-                raise
+                log.info("could not tick the vote on the message (%s)", type(exc).__name__)
     if vote == "down":
         reply = disliked_reply(entry, person.lang, matcher, contact_id=config.contact_entry_id)
         await send_reply(bot, message.chat.id, reply, reply_markup(reply))

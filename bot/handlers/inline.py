@@ -23,16 +23,16 @@ from bot.callbacks import short_ref
 from bot.config import BotConfig
 from bot.handlers.start import DEEP_LINK_PREFIX
 from bot.plaintext import html_to_text
-from bot.render import answer_reply, entry_title
+from bot.render import answer_reply, entry_title, footer
 from bot.users import Person
 from faq.live import LiveMatcher
 from faq.matcher import Matcher
-from faq.telegram_html import TELEGRAM_MESSAGE_LIMIT
+from faq.telegram_html import TELEGRAM_MESSAGE_LIMIT, split_message
 
 MIN_QUERY_CHARS = 3
 DESCRIPTION_CHARS = 120
-CONTINUES_RESERVE = 200
-"""Room kept under the message limit for the "continues in the bot" line."""
+CONTINUES_RESERVE = 16
+"""Room kept under the message limit for the blank lines between head, note and sources."""
 
 
 def wider(matcher: Matcher, results: int) -> Matcher:
@@ -60,9 +60,12 @@ async def on_inline(query: InlineQuery, person: Person, live: LiveMatcher, confi
         reply = answer_reply(entry, person.lang, snapshot)
         parts = reply.parts()
         body = parts[0]
-        if len(parts) > 1:
-            body = reply.parts(TELEGRAM_MESSAGE_LIMIT - CONTINUES_RESERVE)[0] + "\n\n<i>" + \
-                html.escape(_("The full answer continues in the bot.")) + "</i>"
+        if len(parts) > 1:  # the start of the answer, then where it continues, then sources
+            sources = footer(entry, person.lang)
+            note = "<i>" + html.escape(_("The full answer continues in the bot.")) + "</i>"
+            room = TELEGRAM_MESSAGE_LIMIT - len(sources) - len(note) - CONTINUES_RESERVE
+            head = split_message(reply.text.removesuffix(sources).rstrip(), room)[0]
+            body = "\n\n".join([head, note, sources])
         markup = None
         if username:
             link = f"https://t.me/{username}?start={DEEP_LINK_PREFIX}{short_ref(entry.id)}"

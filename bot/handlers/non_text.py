@@ -31,5 +31,6 @@ async def on_other(message: Message) -> None:
 def create_router() -> Router:
     router = Router(name="non-text")
     router.message.register(on_sound, SOUND)
-    router.message.register(on_other, OTHER)
+    # A photo or document with a caption is a question (handled by ``questions``).
+    router.message.register(on_other, OTHER, ~(F.caption & (F.photo | F.document)))
     return router

@@ -23,11 +23,13 @@ from infomigra.cli import build_parser
 from infomigra.redis_server import EmbeddedRedis
 from infomigra.settings import Settings
 from tests.admin_api.processes import tcp_redis
+from tests.conftest import TEST_HASH_SECRET
 
 
 @pytest.fixture
 def cli_env(redis_server: EmbeddedRedis, redis: Redis, tmp_path: Path) -> dict[str, str]:
     env = {**os.environ, "REDIS_URL": redis_server.url,
+           "INFOMIGRA_USER_HASH_SECRET": TEST_HASH_SECRET,
            "INFOMIGRA_DATA_DIR": str(tmp_path / "var"), "INFOMIGRA_LOG_LEVEL": "INFO",
            "PYTHONUNBUFFERED": "1"}
     env.pop("BOT_TOKEN", None)

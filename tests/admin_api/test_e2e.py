@@ -19,6 +19,8 @@ from tests.bot.conftest import MARIA, ChatFactory, only_sent
 tg = bot_e2e.tg
 bot = bot_e2e.bot
 bot_config = bot_e2e.bot_config
+health = bot_e2e.health
+delivery = bot_e2e.delivery
 make_dispatcher = bot_e2e.make_dispatcher
 dp = bot_e2e.dp
 chat = bot_e2e.chat

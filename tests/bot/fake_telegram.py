@@ -5,6 +5,9 @@ so the whole HTTP path is exercised: form encoding, JSON replies, update parsing
 full objects (``getMe`` with ``is_bot``, callback queries with ``chat_instance``), records every
 call, and refuses what Telegram refuses: malformed HTML, texts over 4,096 characters, callback data
 over 64 bytes, an edit that changes nothing, a callback query answered twice.
+
+On demand (``fail``) it answers with Telegram's real error replies: 429 with ``retry_after``,
+403 blocked, 400 can't parse entities, 5xx, a dropped connection, 401; ``slow`` delays a method.
 """
 
 from __future__ import annotations
@@ -44,6 +47,32 @@ class Call:
     params: dict[str, Any]
     result: Any = None
     error: str | None = None
+    injected: bool = False
+    """The error was one the test asked for (``FakeTelegram.fail``)."""
+
+
+# Telegram's replies, as the real Bot API sends them.
+FAULTS: dict[str, tuple[int, str]] = {
+    "retry_after": (429, "Too Many Requests: retry after {retry_after}"),
+    "blocked": (403, "Forbidden: bot was blocked by the user"),
+    "parse": (400, "Bad Request: can't parse entities: Unsupported start tag \"us$50\" at byte "
+                   "offset 7"),
+    "server": (502, "Bad Gateway"),
+    "unauthorized": (401, "Unauthorized"),
+    "edit": (400, "Bad Request: message can't be edited"),
+    "too_old": (400, "Bad Request: query is too old and response timeout expired or query ID "
+                     "is invalid"),
+    "drop": (0, "connection dropped"),
+}
+
+
+@dataclass
+class Fault:
+    method: str
+    kind: str
+    times: int
+    chat_id: int | None = None
+    retry_after: int = 1
 
 
 @dataclass
@@ -110,6 +139,29 @@ class FakeTelegram:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._closing = False
+        self.faults: list[Fault] = []
+        self.delays: dict[str, float] = {}
+
+    def fail(self, method: str, kind: str, *, times: int = 1, chat_id: int | None = None,
+             retry_after: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` (to ``chat_id``, if given) with the
+        Telegram error ``kind`` (a key of ``FAULTS``)."""
+        assert kind in FAULTS, kind
+        self.faults.append(Fault(method.lower(), kind, times, chat_id, retry_after))
+
+    def slow(self, method: str, seconds: float) -> None:
+        """``method`` takes ``seconds`` before it answers (a slow Telegram)."""
+        self.delays[method.lower()] = seconds
+
+    def _fault_for(self, method: str, params: dict[str, Any]) -> Fault | None:
+        for fault in self.faults:
+            if fault.method != method or fault.times <= 0:
+                continue
+            if fault.chat_id is not None and str(params.get("chat_id")) != str(fault.chat_id):
+                continue
+            fault.times -= 1
+            return fault
+        return None
 
     # -- server ----------------------------------------------------------------------------
 
@@ -138,10 +190,12 @@ class FakeTelegram:
                 "can_connect_to_business": False, "has_main_web_app": False}
 
     async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
         if request.match_info["token"] != self.token:
+            self.calls.append(Call(method, {}, error="Unauthorized"))
+            await self._notify()
             return web.json_response({"ok": False, "error_code": 401,
                                       "description": "Unauthorized"}, status=401)
-        method = request.match_info["method"]
         params = _decode(await request.post())
         handler = getattr(self, "_m_" + method.lower(), None)
         if handler is None:
@@ -150,6 +204,12 @@ class FakeTelegram:
         call = Call(method, params)
         if method.lower() != "getupdates":
             self.calls.append(call)
+        fault = self._fault_for(method.lower(), params)
+        if fault is not None:
+            return await self._inject(request, call, fault)
+        delay = self.delays.get(method.lower())
+        if delay:
+            await asyncio.sleep(delay)
         try:
             result = await handler(params)
         except BadRequest as exc:
@@ -161,6 +221,19 @@ class FakeTelegram:
         call.result = result
         await self._notify()
         return web.json_response({"ok": True, "result": result})
+
+    async def _inject(self, request: web.Request, call: Call, fault: Fault) -> web.Response:
+        code, description = FAULTS[fault.kind]
+        call.error, call.injected = description.format(retry_after=fault.retry_after), True
+        await self._notify()
+        if fault.kind == "drop":  # the connection closes before any answer
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response(status=500)
+        body: dict[str, Any] = {"ok": False, "error_code": code, "description": call.error}
+        if fault.kind == "retry_after":
+            body["parameters"] = {"retry_after": fault.retry_after}
+        return web.json_response(body, status=code)
 
     async def _notify(self) -> None:
         async with self._changed:

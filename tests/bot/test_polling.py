@@ -134,3 +134,29 @@ async def test_run_bot_shares_a_follower_already_running(tg: FakeTelegram,
         follower.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await follower
+
+
+async def test_webhook_refuses_what_is_not_an_update_and_answers_a_repeat_once(
+        tg: FakeTelegram, services: Services) -> None:
+    port = free_port()
+    svc = with_settings(services, bot_token=SecretStr(TOKEN), telegram_api_url=tg.url,
+                        webhook_url="https://bot.example.org", webhook_host="127.0.0.1",
+                        webhook_port=port)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": webhook_secret(svc)}
+    address = f"http://127.0.0.1:{port}/telegram/webhook"
+    async with running(run_bot(svc, webhook=True)):
+        await tg.wait_for(lambda c: c.method == "setWebhook")
+        async with aiohttp.ClientSession() as http:
+            for body in (b'{"update_id": 5, "message": {', b"\xff\xfe", b'{"hello": 1}',
+                         b"[]"):
+                async with http.post(address, data=body, headers=headers) as response:
+                    assert response.status == 400, body  # not a 500: nothing crashed
+            update = tg.update("message", tg.user_message(MARIA, PASSPORT_ES))
+            for _ in range(2):  # Telegram re-sends an update it thinks timed out
+                async with http.post(address, json=update, headers=headers) as response:
+                    assert response.status == 200
+        await tg.wait_for(message_to(MARIA.id))
+        await asyncio.sleep(0.3)  # room for a second answer, if one were coming
+        assert len([c for c in tg.calls if message_to(MARIA.id)(c)]) == 1
+        key = services.keys.update_seen(update["update_id"])
+        assert 0 < await services.redis.ttl(key) <= 3600

@@ -76,6 +76,20 @@ async def test_long_questions_can_be_kept_out_of_the_inbox(stats: Stats) -> None
     assert (await stats.summary(day, day)).unmatched == 1
 
 
+async def test_the_stored_length_limit_is_the_configured_one(redis: Redis,
+                                                            clock: FakeClock) -> None:
+    """A limit above 1,000 keeps such questions whole; one below keeps them out entirely."""
+    generous = Stats(redis, GT, clock=clock, max_stored_chars=2000)
+    await generous.record_question(result(Decision.NONE, "y" * 1500), "es", "u1")
+    assert [len(i.text) for i in await generous.inbox()] == [1500]
+    strict = Stats(redis, GT, clock=clock, max_stored_chars=200)
+    await strict.record_question(result(Decision.NONE, "z" * 201), "es", "u2")
+    await strict.record_question(result(Decision.NONE, "z" * 200), "es", "u3")
+    assert [len(i.text) for i in await strict.inbox()] == [200, 1500]  # newest first
+    day = strict.today()
+    assert (await strict.summary(day, day)).unmatched == 3  # counted even when not stored
+
+
 async def test_day_keys_expire_after_retention(stats: Stats, redis: Redis) -> None:
     await stats.record_question(result(Decision.ANSWER), "es", "u1")
     ttl = await redis.ttl(stats.keys.stats_day(stats.today()))

@@ -19,8 +19,10 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", summary="Redis is reachable (503 otherwise)", response_model=Ready,
-            responses={503: {"model": ErrorResponse, "description": "Redis is unreachable"}})
+@router.get("/readyz", summary="Redis is reachable, and the bot (under `serve`) hears from "
+            "Telegram (503 otherwise)", response_model=Ready, response_model_exclude_none=True,
+            responses={503: {"model": ErrorResponse,
+                             "description": "Redis is unreachable, or the bot is stuck"}})
 async def readyz(state: StateDep) -> Ready:
     store = state.services.store
     try:
@@ -30,4 +32,10 @@ async def readyz(state: StateDep) -> Ready:
     except TimeoutError as exc:
         raise ApiError(503, "The FAQ database (Redis) does not answer.",
                        code="redis_unavailable", headers={"Retry-After": "5"}) from exc
-    return Ready(status="ready", redis="ok", revision=revision)
+    bot_ready = state.services.bot_ready
+    if bot_ready is not None and not bot_ready():
+        raise ApiError(503, "The Telegram bot has not heard from Telegram lately (stuck, or its "
+                            "token was refused).", code="bot_unavailable",
+                       headers={"Retry-After": "10"})
+    return Ready(status="ready", redis="ok", revision=revision,
+                 bot="ok" if bot_ready is not None else None)

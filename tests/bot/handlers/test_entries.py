@@ -59,7 +59,7 @@ async def test_a_button_to_an_archived_entry_says_so(chat: ChatFactory,
     assert alert["show_alert"] is True
 
 
-async def test_a_long_answer_shared_inline_is_cut_and_points_to_the_bot(
+async def test_a_long_answer_shared_inline_is_cut_points_to_the_bot_and_keeps_its_sources(
         chat: ChatFactory, add_entries: EntryAdder) -> None:
     paragraph = "Lleve su documento original y una copia a la oficina. " * 7
     await add_entries(make_entry("tramite-zorblax-largo", es="¿Cuáles son los pasos zorblax?",
@@ -68,5 +68,10 @@ async def test_a_long_answer_shared_inline_is_cut_and_points_to_the_bot(
     [result] = [r for r in inline_results(calls) if r["id"] == "tramite-zorblax-largo"]
     text = result["input_message_content"]["message_text"]
     assert len(text) < 4096
-    assert text.endswith("<i>La respuesta completa sigue en el bot.</i>")
+    head, sources = text.split("<i>La respuesta completa sigue en el bot.</i>")
+    assert head.startswith(paragraph.strip()[:60])
+    # Shared in a family group, the official sources travel with the answer.
+    assert "<b>Fuentes:</b>" in sources
+    assert all(f"documento-oficial-{i}" in sources for i in range(1, 6))
+    assert sources.endswith("<i>Revisado el 5 de marzo de 2026</i>")
     assert buttons(result) == ["Abrir en InfoMigra"]

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from aiogram import Dispatcher
+
+from infomigra.redis_server import EmbeddedRedis
 from infomigra.runtime import Services
 from tests.bot.conftest import JOHN, MARIA, PASSPORT_ES, ChatFactory, buttons, edits, only_sent
 
@@ -40,3 +45,22 @@ async def test_forget_can_be_cancelled(chat: ChatFactory, services: Services) ->
     [hash_key] = [k async for k in services.redis.scan_iter(match="im:user:*")
                   if not k.endswith((":rate", ":votes"))]
     assert await services.redis.hget(hash_key, "lang") == "es"  # still remembered
+
+
+async def test_forget_also_clears_the_hash_from_the_append_only_file(
+        chat: ChatFactory, dp: Dispatcher, services: Services,
+        redis_server: EmbeddedRedis) -> None:
+    maria = chat(MARIA)
+    await maria.tap(only_sent(await maria.send("/language")), "English")
+    [key] = [k async for k in services.redis.scan_iter(match="im:user:*")
+             if not k.endswith((":rate", ":votes"))]
+    person = key.removeprefix("im:user:").encode()
+    aof = redis_server.redis_dir / "appendonly.aof"
+    question = only_sent(await maria.send("/forget"))
+    await maria.tap(question, "Yes, delete")
+    await dp["users"].rewriter.wait()
+    for _ in range(200):  # the rewrite runs in the background, in a forked Redis
+        if person not in aof.read_bytes():
+            break
+        await asyncio.sleep(0.02)
+    assert person not in aof.read_bytes()

@@ -16,7 +16,7 @@ async def test_help_explains_how_to_ask_in_both_languages(chat: ChatFactory) -> 
     es = only_sent(await chat(MARIA).send("/help"))["text"]
     assert "<b>Cómo preguntar</b>" in es
     assert "no puedo escuchar notas de voz" in es
-    assert "/temas" in es and "/forget" in es
+    assert "/temas" in es and "/olvidar" in es and "/forget" not in es
     en = only_sent(await chat(JOHN).send("/help"))["text"]
     assert "<b>How to ask</b>" in en and "/topics" in en and "/privacy" in en
 
@@ -35,7 +35,7 @@ async def test_privacy_says_what_is_kept_and_for_how_long(
         chat: ChatFactory, make_dispatcher: DispatcherFactory) -> None:
     es = only_sent(await chat(MARIA).send("/privacy"))["text"]
     assert "No guardo su nombre, su usuario ni su número de teléfono" in es
-    assert "hasta 90 días" in es and "/forget" in es
+    assert "hasta 90 días" in es and "/olvidar" in es
     short = chat(JOHN, dispatcher=make_dispatcher(retention_days=30))
     en = only_sent(await short.send("/privacy"))["text"]
     assert "up to 30 days" in en and "90" not in en

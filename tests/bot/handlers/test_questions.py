@@ -188,3 +188,35 @@ async def test_an_entry_without_an_english_text_is_answered_in_spanish_and_says_
     assert message["text"].startswith("<i>This answer is only available in Spanish.</i>")
     assert "Respuesta de prueba para" in message["text"]
     assert "Reviewed on March 5, 2026" in message["text"]
+
+
+@pytest.mark.usefixtures("zorblax")
+async def test_none_of_these_sends_the_question_to_the_inbox(
+        chat: ChatFactory, services: Services) -> None:
+    maria = chat(MARIA)
+    message = only_sent(await maria.send("oficina zorblax quimérica, llamar al 5555-1234"))
+    assert buttons(message)[-1] == "Ninguna de estas"
+    assert await services.stats.inbox() == []  # a did-you-mean is not (yet) unanswered
+
+    await maria.tap(message, "Ninguna de estas")
+    [item] = await services.stats.inbox()
+    assert "oficina zorblax quimérica" in item.text and "5555-1234" not in item.text
+    assert item.lang == "es"
+    assert {c["id"] for c in item.candidates} >= {"zorblax-norte", "zorblax-sur"}
+    day = services.stats.today()
+    assert (await services.stats.summary(day, day)).suggestion_rejected == 1
+
+    await maria.tap(message, "📚")  # the menu below it; a second "none" finds nothing to add
+    assert len(await services.stats.inbox()) == 1
+
+
+@pytest.mark.parametrize("media", [
+    {"photo": [{"file_id": "p1", "file_unique_id": "u1", "width": 90, "height": 90}]},
+    {"document": {"file_id": "d1", "file_unique_id": "u2", "file_name": "carta.pdf"}},
+])
+async def test_a_captioned_photo_or_document_is_the_captions_question(
+        chat: ChatFactory, services: Services, media: dict[str, object]) -> None:
+    answer = only_sent(await chat(MARIA).send_content(caption=PASSPORT_ES, **media))
+    assert answer["text"].startswith(
+        services.live.entry("passport-application").translations["es"].answer)
+    assert (await day_totals(services))["answered"] == 1

@@ -59,7 +59,10 @@ async def test_start_sets_the_command_menu_in_each_language(
     assert set(menus) == {"es", "en", None}
     es = {c["command"]: c["description"] for c in menus["es"]}
     en = {c["command"]: c["description"] for c in menus["en"]}
-    assert "temas" in es and "topics" in en
-    assert es["forget"] == "Borrar todo lo que se guarda sobre usted"
+    # The Spanish menu is Spanish through and through (each alias is a working command).
+    assert list(es) == ["start", "temas", "idioma", "ayuda", "contacto", "privacidad",
+                        "olvidar"]
+    assert list(en) == ["start", "topics", "language", "help", "contact", "privacy", "forget"]
+    assert es["olvidar"] == "Borrar todo lo que se guarda sobre usted"
     assert en["forget"] == "Delete everything stored about you"
     assert menus[None] == menus["es"]

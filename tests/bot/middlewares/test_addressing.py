@@ -42,3 +42,19 @@ async def test_a_mention_of_someone_else_is_not_for_the_bot(chat: ChatFactory) -
 async def test_a_bare_mention_gets_a_hint(chat: ChatFactory) -> None:
     hint = only_sent(await chat(MARIA, FAMILY).send("@InfoMigraTestBot"))["text"]
     assert hint.startswith("Escríbame su pregunta con sus propias palabras")
+
+
+async def test_a_reply_to_the_bots_message_in_a_group_is_answered(
+        chat: ChatFactory, services: Services) -> None:
+    maria, john = chat(MARIA, FAMILY), chat(JOHN, FAMILY)
+    first = only_sent(await maria.send("@InfoMigraTestBot " + PASSPORT_ES))
+    # John replies to the bot's answer, without the @name: a follow-up for the bot.
+    follow_up = john.tg.user_message(JOHN, PASSPORT_ES, chat=FAMILY, reply_to_message=first)
+    answer = only_sent(await john.feed(john.tg.update("message", follow_up)))
+    assert answer["text"].startswith(  # John's Telegram speaks English
+        services.live.entry("passport-application").translations["en"].answer)
+    # A reply to someone else's message stays their conversation.
+    other = john.tg.user_message(JOHN, PASSPORT_ES, chat=FAMILY,
+                                 reply_to_message=maria.tg.user_message(MARIA, "hola",
+                                                                        chat=FAMILY))
+    assert await john.feed(john.tg.update("message", other)) == []

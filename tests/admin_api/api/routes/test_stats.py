@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from faq.matcher import Candidate, Decision
+from faq.matcher import Candidate, Decision, MatchResult
 from tests.admin_api.conftest import Api, record
 from tests.conftest import FakeClock
 
@@ -97,3 +97,17 @@ async def test_periods_that_make_no_sense_are_refused(api: Api) -> None:
     res = await api.http.get("/api/v1/stats/daily", params={"from": "yesterday"},
                              headers=api.auth("manager"))
     assert res.status_code == 422
+
+
+async def test_summary_counts_replies_that_never_reached_the_person(api: Api) -> None:
+    svc = api.services
+    await record(svc, "pasaporte", "es", Decision.ANSWER, "privacy", user="ana")
+    blocked = MatchResult("visa", Decision.ANSWER, (Candidate("privacy", 0.9),))
+    await svc.stats.record_question(blocked, "es", "bob", failed="blocked")
+    await svc.stats.record_rejected_suggestion("trabajo en canada", "es", [])
+    res = await api.http.get("/api/v1/stats/summary", headers=api.auth("manager"))
+    assert res.status_code == 200, res.text
+    s = res.json()
+    assert (s["questions"], s["answered"], s["delivery_failed"]) == (2, 1, 1)
+    assert s["failed_by_reason"] == {"blocked": 1}
+    assert s["suggestion_rejected"] == 1
