@@ -160,6 +160,10 @@ def create_app(services: ApiServices | None = None, config: ApiConfig | None = N
             {"name": "match", "description": "Test a phrasing against the live matcher"},
             {"name": "statistics", "description": "Manager reports (JSON or CSV)"},
             {"name": "inbox", "description": "Unanswered questions -> better answers (editor)"},
+            {"name": "conversations", "description": "Talk to a person: reply in the chat "
+                                                      "(editor; manager reads)"},
+            {"name": "alerts", "description": "Opt-in alerts: draft (editor), approve (a "
+                                              "second person, admin), progress"},
             {"name": "keys", "description": "API keys (admin)"},
             {"name": "health", "description": "Liveness and readiness"},
         ])

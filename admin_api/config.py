@@ -13,7 +13,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from faq import defaults
+from faq.alerts import AlertDesk
 from faq.apikeys import ApiKeyRegistry, AuthThrottle
+from faq.conversations import ConversationDesk
 from faq.inbox import InboxDesk, InboxOptions
 from faq.live import LiveMatcher
 from faq.stats import Stats
@@ -76,6 +78,10 @@ class ApiServices:
     stats: Stats
     live: LiveMatcher
     api_keys: ApiKeyRegistry
+    conversations: ConversationDesk | None = None
+    """Talking to a person (None: the feature is off)."""
+    alerts: AlertDesk | None = None
+    """Opt-in alerts (None: the feature is off)."""
     bot_ready: Callable[[], bool] | None = None
     """Under ``serve``: has the bot heard from Telegram lately? (``/readyz`` reports it)."""
 

@@ -13,7 +13,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from faq.alerts import AlertDesk
 from faq.apikeys import ApiKey, ApiKeyRegistry, Role, failure_subjects
+from faq.conversations import ConversationDesk
 from faq.inbox import InboxDesk
 from faq.live import LiveMatcher
 from faq.stats import Stats
@@ -67,12 +69,28 @@ def _config(state: StateDep) -> ApiConfig:
     return state.config
 
 
+def _conversations(state: StateDep) -> ConversationDesk:
+    if state.services.conversations is None:
+        raise ApiError(404, "Talking to a person is switched off on this service "
+                            "(INFOMIGRA_HELPDESK_ENABLED).", code="feature_off")
+    return state.services.conversations
+
+
+def _alerts(state: StateDep) -> AlertDesk:
+    if state.services.alerts is None:
+        raise ApiError(404, "Alerts are switched off on this service "
+                            "(INFOMIGRA_ALERTS_ENABLED).", code="feature_off")
+    return state.services.alerts
+
+
 StoreDep = Annotated[FaqStore, Depends(_store)]
 StatsDep = Annotated[Stats, Depends(_stats)]
 LiveDep = Annotated[LiveMatcher, Depends(_live)]
 KeyRegistryDep = Annotated[ApiKeyRegistry, Depends(_registry)]
 InboxDep = Annotated[InboxDesk, Depends(_inbox)]
 ConfigDep = Annotated[ApiConfig, Depends(_config)]
+ConversationsDep = Annotated[ConversationDesk, Depends(_conversations)]
+AlertsDep = Annotated[AlertDesk, Depends(_alerts)]
 FaqServiceDep = Annotated[FaqService, Depends(_service)]
 
 

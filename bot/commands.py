@@ -20,7 +20,7 @@ SPANISH_COMMANDS = {"topics": "temas", "language": "idioma", "help": "ayuda",
 """The Spanish aliases every handler also accepts; /start is Telegram's and stays."""
 
 
-def command_menu(lang: str) -> list[BotCommand]:
+def command_menu(lang: str, config: BotConfig | None = None) -> list[BotCommand]:
     """Translated in the current locale; Spanish speakers see the Spanish commands too."""
     names = SPANISH_COMMANDS if lang == "es" else {}
     menu = [
@@ -32,6 +32,12 @@ def command_menu(lang: str) -> list[BotCommand]:
         ("privacy", _("What is stored about you")),
         ("forget", _("Delete everything stored about you")),
     ]
+    if config is not None and config.office_hours is not None:
+        names = {**names, "human": "humano"} if names else names
+        menu.insert(5, ("human", _("Write to the team in this chat")))
+    if config is not None and config.alerts_enabled:
+        names = {**names, "alerts": "alertas"} if names else names
+        menu.insert(-2, ("alerts", _("Choose the alerts you receive")))
     return [BotCommand(command=names.get(command, command), description=description)
             for command, description in menu]
 
@@ -45,8 +51,8 @@ async def set_commands(bot: Bot, i18n: I18n, config: BotConfig) -> None:
         with i18n.context():
             for lang in config.languages:
                 with i18n.use_locale(lang):
-                    await bot.set_my_commands(command_menu(lang), language_code=lang)
+                    await bot.set_my_commands(command_menu(lang, config), language_code=lang)
             with i18n.use_locale(config.default_language):
-                await bot.set_my_commands(command_menu(config.default_language))
+                await bot.set_my_commands(command_menu(config.default_language, config))
     except TelegramAPIError as exc:
         log.warning("could not set the command menu: %s", type(exc).__name__)

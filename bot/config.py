@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.ratelimit import Limits
 from faq import defaults
+from faq.conversations import OfficeHours
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 TELEGRAM_API_URL = "https://api.telegram.org"
@@ -51,6 +52,10 @@ class BotConfig:
     for within minutes, so an hour covers its retries at a few bytes per update."""
     shutdown_seconds: float = 10.0
     """On SIGTERM, how long updates being answered may take to finish."""
+    office_hours: OfficeHours | None = None
+    """When staff answer conversations; None: talking to a person is off."""
+    conversation_retention_days: int = 30
+    alerts_enabled: bool = False
 
     @property
     def retention_seconds(self) -> int:

@@ -33,6 +33,8 @@ from bot.middlewares.locale import PersonLocaleMiddleware
 from bot.middlewares.throttle import ThrottleMiddleware
 from bot.sender import Delivery, note_answered
 from bot.users import UserState
+from faq.alerts import AlertDesk
+from faq.conversations import ConversationDesk
 from faq.live import LiveMatcher
 from faq.redis_values import utc_now
 from faq.stats import Stats
@@ -59,7 +61,9 @@ def create_dispatcher(*, store: FaqStore, live: LiveMatcher, stats: Stats, confi
                       redis: Redis | None = None,
                       clock: Callable[[], datetime] = utc_now,
                       guard: RedisGuard | None = None,
-                      delivery: Delivery | None = None) -> Dispatcher:
+                      delivery: Delivery | None = None,
+                      conversations: ConversationDesk | None = None,
+                      alerts: AlertDesk | None = None) -> Dispatcher:
     """The whole bot: middlewares, routers in order, the errors handler, and the command menu
     on start-up.
 
@@ -75,7 +79,7 @@ def create_dispatcher(*, store: FaqStore, live: LiveMatcher, stats: Stats, confi
     dp = Dispatcher(
         store=store, live=live, stats=stats, config=config, guard=guard, users=users,
         answering=Answering(live, stats, guard, config), catalog=catalog, i18n=i18n,
-        inflight=inflight)
+        inflight=inflight, conversations=conversations, alerts=alerts)
 
     dp.update.outer_middleware(inflight)
     addressing = AddressingMiddleware()

@@ -94,3 +94,81 @@ class Keys:
     def console_signin(self, digest: str) -> str:
         """A one-time sign-in link (first run), by the SHA-256 of its token."""
         return f"{self.prefix}console:signin:{digest}"
+
+    # -- talking to a person (faq.conversations) ----------------------------------------------
+
+    def conversation(self, conv_id: str) -> str:
+        """The conversation's hash: status, language, encrypted chat, times, who claimed it."""
+        return f"{self.prefix}conv:{conv_id}"
+
+    def conversation_messages(self, conv_id: str) -> str:
+        """Its messages, redacted, oldest first (a list of JSON objects)."""
+        return f"{self.prefix}conv:{conv_id}:messages"
+
+    def conversations(self, status: str) -> str:
+        """Conversation ids by status ("open", "closed"): a sorted set by opening/closing time."""
+        return f"{self.prefix}conv:index:{status}"
+
+    @property
+    def conversation_outbox(self) -> str:
+        """Staff replies and closings waiting for the bot to deliver them (a stream)."""
+        return f"{self.prefix}conv:outbox"
+
+    def user_conversation(self, user_hash: str) -> str:
+        """The person's open conversation id, if any (deleted by /forget with the user keys)."""
+        return f"{self.prefix}user:{user_hash}:conv"
+
+    def user_conversations(self, user_hash: str) -> str:
+        """Every conversation of the person still kept (open and closed), for /forget."""
+        return f"{self.prefix}user:{user_hash}:convs"
+
+    def conversation_stats(self, day: date) -> str:
+        return f"{self.prefix}conv:stats:{day.isoformat()}"
+
+    def conversation_first_replies(self, day: date) -> str:
+        """``lang:seconds`` per conversation first answered that day (for the median)."""
+        return f"{self.prefix}conv:stats:{day.isoformat()}:firstreply"
+
+    # -- alerts (faq.alerts) --------------------------------------------------------------------
+
+    @property
+    def alert_topics(self) -> str:
+        """Alert topics (content, editable): a hash id -> JSON."""
+        return f"{self.prefix}alert:topics"
+
+    def alert_subscribers(self, topic_id: str) -> str:
+        """A topic's subscribers: a hash keyed hash -> JSON (encrypted chat, language)."""
+        return f"{self.prefix}alert:subs:{topic_id}"
+
+    def user_alerts(self, user_hash: str) -> str:
+        """The topics a person subscribed to (a set; deleted by /forget with the user keys)."""
+        return f"{self.prefix}user:{user_hash}:alerts"
+
+    def alert(self, alert_id: str) -> str:
+        return f"{self.prefix}alert:{{{alert_id}}}"
+
+    def alert_queue(self, alert_id: str) -> str:
+        """Recipients not yet taken by a sender (a list of keyed hashes)."""
+        return f"{self.prefix}alert:{{{alert_id}}}:queue"
+
+    def alert_recipients(self, alert_id: str) -> str:
+        """The recipients fixed at approval: keyed hash -> JSON (encrypted chat, language)."""
+        return f"{self.prefix}alert:{{{alert_id}}}:recipients"
+
+    def alert_state(self, alert_id: str) -> str:
+        """Per recipient: ``sending:<lease>``, ``delivered``, ``failed:<reason>``, ``skipped``."""
+        return f"{self.prefix}alert:{{{alert_id}}}:state"
+
+    def alert_lock(self, alert_id: str) -> str:
+        """Held by the one process delivering the alert (expires if it dies)."""
+        return f"{self.prefix}alert:{{{alert_id}}}:lock"
+
+    @property
+    def alerts(self) -> str:
+        """Every alert id by creation time (a sorted set)."""
+        return f"{self.prefix}alert:index"
+
+    @property
+    def alerts_active(self) -> str:
+        """Approved alerts not yet fully delivered (a set the senders poll)."""
+        return f"{self.prefix}alert:active"

@@ -72,7 +72,9 @@ async def announce_first_run(services: Services, host: str, port: int) -> str | 
 def api_services(services: Services, bot: BotHealth | None = None) -> ApiServices:
     registry = ApiKeyRegistry(services.redis, services.keys)
     return ApiServices(store=services.store, stats=services.stats, live=services.live,
-                       api_keys=registry, bot_ready=bot.ready if bot is not None else None)
+                       api_keys=registry, conversations=services.conversations,
+                       alerts=services.alerts,
+                       bot_ready=bot.ready if bot is not None else None)
 
 
 @contextlib.asynccontextmanager

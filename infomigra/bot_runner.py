@@ -41,6 +41,7 @@ from bot.middlewares.inflight import InFlight
 from bot.sender import Delivery
 from faq.keys import Keys
 from infomigra.bot_errors import BotNotConfigured, BotTokenRefused
+from infomigra.people import people_tasks, send_limits, stop_people_tasks
 from infomigra.runtime import Services
 from infomigra.settings import Settings
 from infomigra.tasks import stop_task
@@ -65,6 +66,10 @@ def bot_config(services: Services) -> BotConfig:
         rate_limit_per_minute=settings.rate_limit_per_minute,
         retention_days=settings.retention_days,
         max_stored_question_chars=settings.max_stored_question_chars,
+        office_hours=settings.office() if services.conversations is not None else None,
+        conversation_retention_days=settings.conversation_retention_days,
+        alerts_enabled=services.alerts is not None,
+        rate_limits=send_limits(settings),
     )
 
 
@@ -79,7 +84,8 @@ def build_bot(services: Services, config: BotConfig | None = None,
                      delivery=delivery)
     dp = create_dispatcher(store=services.store, live=services.live, stats=services.stats,
                            config=config, redis=services.redis, clock=services.store.clock,
-                           delivery=delivery)
+                           delivery=delivery, conversations=services.conversations,
+                           alerts=services.alerts)
     return bot, dp
 
 
@@ -116,6 +122,7 @@ async def run_bot(services: Services, *, webhook: bool, stop: asyncio.Event | No
     stop = stop or asyncio.Event()
     address = webhook_address(services) if webhook else ""
     follower: asyncio.Task[None] | None = None
+    people = people_tasks(bot, dp, services)
     try:
         await _check_token(bot, stop, health)
         # `serve` already follows the changes for the API: share its follower, not a second.
@@ -127,6 +134,7 @@ async def run_bot(services: Services, *, webhook: bool, stop: asyncio.Event | No
             else:
                 await _poll(bot, dp, stop, config)
     finally:
+        await stop_people_tasks(people, CLOSE_SECONDS)
         if follower is not None and not await stop_task(follower, CLOSE_SECONDS):
             log.warning("the FAQ follower did not stop within %.0f s; left behind",
                         CLOSE_SECONDS)

@@ -116,6 +116,26 @@ def _run_bounded(main: Any) -> None:
         loop.close()
 
 
+def cmd_broadcast(settings: Settings, args: argparse.Namespace) -> int:
+    from infomigra.people import run_broadcast
+
+    if settings.bot_token is None:
+        print(NO_TOKEN.replace("infomigra bot", "infomigra broadcast", 1), file=sys.stderr)
+        return 2
+    if not settings.alerts_enabled:
+        print("infomigra broadcast: alerts are off (set INFOMIGRA_ALERTS_ENABLED=true and "
+              "INFOMIGRA_CHAT_KEY).", file=sys.stderr)
+        return 2
+
+    async def main(stop: asyncio.Event) -> None:
+        async with open_services(settings, seed=False, matcher=False) as services:
+            await run_broadcast(services, stop, lease_ms=int(args.lease_seconds * 1000),
+                                poll_seconds=args.poll_seconds)
+
+    _run_until_signal(main)
+    return 0
+
+
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     from infomigra.chat import converse
 
@@ -150,6 +170,13 @@ def register(sub: Any) -> None:
     p.add_argument("--webhook", action="store_true",
                    help="receive updates on INFOMIGRA_WEBHOOK_URL instead of long polling")
     p.set_defaults(handler=cmd_bot)
+
+    p = sub.add_parser("broadcast", help="deliver approved alerts (also done by `bot`/`serve`)")
+    p.add_argument("--lease-seconds", type=float, default=15.0,
+                   help="how long an alert of a dead sender waits before another takes it over")
+    p.add_argument("--poll-seconds", type=float, default=2.0,
+                   help="how often to look for newly approved alerts")
+    p.set_defaults(handler=cmd_broadcast)
 
     p = sub.add_parser("chat", help="talk to the bot's pipeline in the terminal")
     p.add_argument("--lang", default="es", help="language of the conversation (default es)")

@@ -15,7 +15,9 @@ from pathlib import Path
 
 from redis.asyncio import BlockingConnectionPool, Redis
 
+from faq.alerts import AlertDesk, load_topics
 from faq.conversation import load_conversation
+from faq.conversations import ConversationDesk, ConversationOptions
 from faq.keys import Keys
 from faq.live import LiveMatcher
 from faq.loader import CONTENT_DIR, Content, load_content
@@ -41,6 +43,10 @@ class Services:
     live: LiveMatcher
     content: Content
     user_hash_secret: bytes
+    conversations: ConversationDesk | None = None
+    """Talking to a person; None unless ``helpdesk_enabled``."""
+    alerts: AlertDesk | None = None
+    """Opt-in alerts; None unless ``alerts_enabled``."""
 
     @property
     def keys(self) -> Keys:
@@ -89,12 +95,25 @@ def build_services(settings: Settings, redis: Redis, content: Content | None = N
     live = LiveMatcher(store, pipeline, settings.matcher_options(),
                        conversation=load_conversation(), embedder=embedder, vectors=vectors)
     instrument(stats, live)
-    return Services(settings, redis, store, stats, live, content, settings.hash_secret())
+    cipher = settings.chat_cipher()
+    conversations = alerts = None
+    if settings.helpdesk_enabled and cipher is not None:
+        conversations = ConversationDesk(
+            redis, keys, cipher, clock=clock, tz=settings.tz, office_hours=settings.office(),
+            options=ConversationOptions(retention_days=settings.conversation_retention_days,
+                                        stats_retention_days=settings.retention_days))
+    if settings.alerts_enabled and cipher is not None:
+        alerts = AlertDesk(redis, keys, cipher, clock=clock, languages=settings.languages,
+                           default_language=settings.default_language)
+    return Services(settings, redis, store, stats, live, content, settings.hash_secret(),
+                    conversations, alerts)
 
 
 @contextlib.asynccontextmanager
-async def open_services(settings: Settings, *, seed: bool = True) -> AsyncIterator[Services]:
-    """Connect, seed missing shipped entries on first start, load the matcher snapshot."""
+async def open_services(settings: Settings, *, seed: bool = True,
+                        matcher: bool = True) -> AsyncIterator[Services]:
+    """Connect, seed missing shipped entries on first start, load the matcher snapshot
+    (``matcher=False``: a process that answers no questions, such as ``broadcast``)."""
     with redis_url(settings) as url:
         redis = redis_client(url)
         try:
@@ -104,7 +123,10 @@ async def open_services(settings: Settings, *, seed: bool = True) -> AsyncIterat
                                                    services.content.categories)
                 if report.added:
                     log.info("seeded %d shipped FAQ entries", len(report.added))
-            await services.live.refresh()
+                if services.alerts is not None:
+                    await services.alerts.seed_topics(load_topics())
+            if matcher:
+                await services.live.refresh()
             yield services
         finally:
             await redis.aclose()

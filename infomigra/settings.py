@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.config import TELEGRAM_API_URL
 from faq import defaults
+from faq.conversations import OfficeHours
+from faq.crypto import ChatCipher, ChatCipherError
 from faq.matcher import MatcherOptions
 from infomigra.secret_file import load_or_create
 
@@ -86,9 +88,21 @@ class Settings(BaseSettings):
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
 
-    @field_validator("timezone")
+    # Talking to a person and alerts (both need the chat key: the chat id is kept encrypted).
+    helpdesk_enabled: bool = False
+    alerts_enabled: bool = False
+    chat_key: SecretStr | None = None
+    office_hours: str = "mon-fri 08:00-17:00"
+    office_timezone: str | None = None
+    conversation_retention_days: int = Field(default=30, ge=1, le=3650)
+    alert_concurrency: int = Field(default=4, ge=1, le=30)
+    telegram_messages_per_second: int = Field(default=30, ge=1, le=1000)
+
+    @field_validator("timezone", "office_timezone")
     @classmethod
-    def _known_timezone(cls, value: str) -> str:
+    def _known_timezone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -118,7 +132,7 @@ class Settings(BaseSettings):
     def trusted_proxy_list(self) -> list[str]:
         return [v for v in self.trusted_proxies.split(",") if v]
 
-    @field_validator("user_hash_secret", mode="before")
+    @field_validator("user_hash_secret", "chat_key", "office_timezone", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `INFOMIGRA_USER_HASH_SECRET=` as in .env.example: unset, never an empty HMAC key
@@ -126,6 +140,32 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @model_validator(mode="after")
+    def _people_features(self) -> Settings:
+        OfficeHours.parse(self.office_hours, self.office_tz)
+        if not (self.helpdesk_enabled or self.alerts_enabled):
+            return self
+        if self.chat_key is None:
+            raise ValueError("INFOMIGRA_CHAT_KEY must be set when INFOMIGRA_HELPDESK_ENABLED "
+                             "or INFOMIGRA_ALERTS_ENABLED is on (chat ids are stored only "
+                             "encrypted with it); see the README")
+        try:
+            ChatCipher(self.chat_key.get_secret_value())
+        except ChatCipherError as exc:
+            raise ValueError(f"INFOMIGRA_CHAT_KEY: {exc}") from exc
+        return self
+
+    @property
+    def office_tz(self) -> ZoneInfo:
+        return ZoneInfo(self.office_timezone or self.timezone)
+
+    def office(self) -> OfficeHours:
+        return OfficeHours.parse(self.office_hours, self.office_tz)
+
+    def chat_cipher(self) -> ChatCipher | None:
+        return (ChatCipher(self.chat_key.get_secret_value()) if self.chat_key is not None
+                else None)
 
     @property
     def tz(self) -> ZoneInfo:

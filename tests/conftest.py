@@ -156,3 +156,17 @@ def command(settings: Settings, redis: Redis,
         return subprocess.CompletedProcess(["infomigra", *argv], code, out.out, out.err)
 
     return run
+
+
+TEST_CHAT_KEY = "0Yt0W2m1o9Uq5lGkXw7vJbq3S3H4c8m6yR2pQ1aZx0E="
+"""A Fernet key for tests only (chat ids are encrypted with it)."""
+
+
+@pytest.fixture
+def people_settings(tmp_path: Path, redis_server: EmbeddedRedis) -> Settings:
+    """Settings with talking to a person and alerts on (a module overrides ``settings`` with
+    this to get them in ``services`` and in the API)."""
+    return Settings(data_dir=tmp_path / "var", redis_url=redis_server.url,
+                    user_hash_secret=TEST_HASH_SECRET, helpdesk_enabled=True,
+                    alerts_enabled=True, chat_key=TEST_CHAT_KEY,
+                    _env_file=None)  # type: ignore[call-arg]

@@ -86,9 +86,13 @@ async def _form_page(page: Page, form: EntryForm, *, creating: bool, status: int
 
 
 @router.get("/entries/new")
-async def new_entry(page: PageDep, cluster: str = "") -> Response:
+async def new_entry(page: PageDep, cluster: str = "", lang: str = "", question: str = "",
+                    answer: str = "") -> Response:
     page.require(Role.EDITOR)
     form = EntryForm.blank(page.state.config.languages)
+    if lang in form.translations:  # from a conversation: its question and the staff reply
+        form.translations[lang]["question"] = question[:300]
+        form.translations[lang]["answer"] = answer[:4000]
     if cluster:
         try:
             found = await page.state.inbox.cluster(cluster)

@@ -119,6 +119,11 @@ class Page:
             "changed": _("Someone changed this in the meantime; check again before you "
                          "confirm."),
             "revoked": _("The key was revoked."),
+            "sent": _("Your reply was sent; the person receives it in their chat."),
+            "closed": _("The conversation is closed; the person was told."),
+            "drafted": _("The alert was saved as a draft. An administrator other than you must "
+                         "approve it."),
+            "approved": _("Approved: the alert is being sent to its subscribers."),
             "signed-out": _("You have signed out."),
             "welcome": _("Welcome. You are signed in as the first administrator. Create a key "
                          "for each colleague here."),

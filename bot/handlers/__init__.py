@@ -9,9 +9,11 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.handlers import (
+    alerts,
     entries,
     feedback,
     forget,
+    handoff,
     info,
     inline,
     language,
@@ -32,6 +34,8 @@ def create_routers() -> list[Router]:
         entries.create_router(),
         feedback.create_router(),
         inline.create_router(),
+        handoff.create_router(),  # before the catch-all: an open conversation takes text
+        alerts.create_router(),
         non_text.create_router(),
         questions.create_router(),  # catch-all: must stay last
     ]

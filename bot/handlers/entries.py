@@ -14,6 +14,7 @@ from bot.config import BotConfig
 from bot.delivery import chat_of, send_reply, show_in_place
 from bot.guard import RedisGuard
 from bot.keyboards import MENU_NONE, back_to_page_button, reply_markup
+from bot.people import with_handoff
 from bot.ratelimit import chat_key
 from bot.render import answer_reply, none_of_these_reply
 from bot.users import Person, UserState
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 async def on_entry(callback: CallbackQuery, callback_data: EntryCb, person: Person,
-                   live: LiveMatcher, bot: Bot) -> None:
+                   live: LiveMatcher, config: BotConfig, bot: Bot) -> None:
     matcher = live.matcher
     entry = find_entry(callback_data.ref, matcher)
     if entry is None:
@@ -39,7 +40,8 @@ async def on_entry(callback: CallbackQuery, callback_data: EntryCb, person: Pers
         back = back_to_page_button(entry.category, callback_data.page)
         await show_in_place(bot, callback, reply.text, reply_markup(reply, back=back))
     else:
-        await send_reply(bot, chat_of(callback), reply, reply_markup(reply))
+        await send_reply(bot, chat_of(callback), reply,
+                         with_handoff(reply_markup(reply), reply, config))
     await callback.answer()
 
 
@@ -56,7 +58,8 @@ async def on_none_of_these(callback: CallbackQuery, person: Person, live: LiveMa
                 pending["text"], pending["lang"], pending["candidates"]), None)
             log.info("did-you-mean rejected: question sent to the inbox")
     reply = none_of_these_reply(live.matcher, contact_id=config.contact_entry_id)
-    await show_in_place(bot, callback, reply.text, reply_markup(reply))
+    await show_in_place(bot, callback, reply.text,
+                        with_handoff(reply_markup(reply), reply, config))
     await callback.answer()
 
 

@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.config import BotConfig
 from bot.delivery import send_reply
 from bot.keyboards import reply_markup
+from bot.people import with_handoff
 from bot.render import answer_reply
 from bot.users import Person
 from faq.live import LiveMatcher
@@ -73,11 +74,18 @@ async def on_contact(message: Message, person: Person, live: LiveMatcher, config
             "The official contacts are not available right now. Please try again later.")))
         return
     reply = answer_reply(entry, person.lang, matcher)
-    await send_reply(bot, message.chat.id, reply, reply_markup(reply))
+    await send_reply(bot, message.chat.id, reply, with_handoff(reply_markup(reply), reply, config))
 
 
 async def on_privacy(message: Message, config: BotConfig) -> None:
-    await message.answer(privacy_text(config.retention_days))
+    text = privacy_text(config.retention_days)
+    if config.office_hours is not None or config.alerts_enabled:
+        text += "\n\n" + html.escape(_(
+            "If you write to the team (/humano) or subscribe to alerts (/alertas), I also keep, "
+            "encrypted, the chat where we answer you. A conversation is deleted {days} days "
+            "after it ends; /forget deletes it and your subscriptions at once.").format(
+                days=config.conversation_retention_days))
+    await message.answer(text)
 
 
 def create_router() -> Router:

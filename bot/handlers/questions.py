@@ -20,6 +20,7 @@ from bot.config import BotConfig
 from bot.delivery import send_reply
 from bot.keyboards import reply_markup
 from bot.middlewares.addressing import strip_mention
+from bot.people import with_handoff
 from bot.ratelimit import chat_key
 from bot.sender import count_failure, failure_reason
 from bot.users import Person, UserState
@@ -46,7 +47,8 @@ async def on_question(message: Message, person: Person, answering: Answering,
     answered = await answering.answer(text, person.lang)
     reply = answered.reply
     try:
-        sent = await send_reply(bot, message.chat.id, reply, reply_markup(reply),
+        sent = await send_reply(bot, message.chat.id, reply,
+                                with_handoff(reply_markup(reply), reply, config),
                                 reply_to=None if private else message.message_id)
     except TelegramAPIError as exc:
         reason = failure_reason(exc)

@@ -26,6 +26,7 @@ import pytest
 from fastapi import FastAPI
 
 from admin_api import ApiConfig, ApiServices, create_app
+from faq.alerts import load_topics
 from faq.apikeys import ApiKeyRegistry, Role
 from faq.loader import Content
 from faq.matcher import Candidate, Decision, MatchResult
@@ -36,7 +37,7 @@ from infomigra.runtime import Services, build_services, redis_client
 from infomigra.settings import Settings
 from tests.admin_api.conftest import ThreadServer
 from tests.admin_api.helpers import new_entry
-from tests.conftest import TEST_HASH_SECRET, FakeClock
+from tests.conftest import TEST_CHAT_KEY, TEST_HASH_SECRET, FakeClock
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -99,6 +100,8 @@ async def _seed(console: Console) -> dict[Role, str]:
     async with console._services() as services:
         await services.redis.flushdb()
         await services.store.seed(console.content.entries, console.content.categories)
+        if services.alerts is not None:
+            await services.alerts.seed_topics(load_topics())
         registry = ApiKeyRegistry(services.redis, services.keys)
         keys = {role: (await registry.create(role, f"{role.value} de prueba"))[0]
                 for role in Role}
@@ -123,7 +126,9 @@ def console(redis_server: EmbeddedRedis, content: Content,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     url = f"{redis_server.url}?db=1"
     settings = Settings(data_dir=tmp_path_factory.mktemp("console-var"), redis_url=url,
-                        user_hash_secret=TEST_HASH_SECRET, _env_file=None)  # type: ignore[call-arg]
+                        user_hash_secret=TEST_HASH_SECRET, helpdesk_enabled=True,
+                        alerts_enabled=True, chat_key=TEST_CHAT_KEY,
+                        _env_file=None)  # type: ignore[call-arg]
     console = Console("", url, settings, content, {})
     console.keys = in_thread(lambda: _seed(console))
 

@@ -1,0 +1,119 @@
+"""Alerts on the real Redis: drafts, approval by a second person, subscriptions under the keyed
+hash, and delivery state that survives a dead sender."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from redis.asyncio import Redis
+
+from faq.alerts import AlertDesk, AlertError, AlertStatus, load_topics
+from faq.crypto import ChatCipher
+from faq.keys import Keys
+from tests.conftest import FakeClock
+
+TEXTS = {"es": "<b>Cuidado</b>: nadie cobra por una visa H-2A.",
+         "en": "<b>Beware</b>: nobody charges for an H-2A visa."}
+
+
+def user(n: int) -> str:
+    return f"{n:064x}"
+
+
+@pytest.fixture
+async def desk(redis: Redis, clock: FakeClock) -> AlertDesk:
+    found = AlertDesk(redis, Keys(), ChatCipher(ChatCipher.new_key()), clock=clock,
+                      languages=("es", "en"), default_language="es")
+    await found.seed_topics(load_topics())
+    return found
+
+
+async def test_a_draft_needs_every_language_valid_html_and_known_topics(
+        desk: AlertDesk) -> None:
+    with pytest.raises(AlertError, match="'en' text is missing"):
+        await desk.create(["fraud-warnings"], {"es": "hola"}, actor="ed", actor_key="k1")
+    with pytest.raises(AlertError, match="'es' text"):
+        await desk.create(["fraud-warnings"], {**TEXTS, "es": "<b>hola"}, actor="ed",
+                          actor_key="k1")
+    with pytest.raises(AlertError, match="unknown alert topic"):
+        await desk.create(["no-such-topic"], TEXTS, actor="ed", actor_key="k1")
+    with pytest.raises(AlertError, match="at least one"):
+        await desk.create([], TEXTS, actor="ed", actor_key="k1")
+    alert = await desk.create(["fraud-warnings"], TEXTS, actor="ed", actor_key="k1")
+    assert alert.status is AlertStatus.DRAFT and alert.recipients == 0
+
+
+async def test_approval_needs_a_second_person_and_fixes_the_recipients(
+        desk: AlertDesk) -> None:
+    for n in range(3):
+        await desk.subscribe(user(n), "fraud-warnings", 1000 + n, "es")
+    await desk.subscribe(user(1), "safety-notices", 1001, "es")  # in both: counted once
+    await desk.subscribe(user(9), "border-changes", 1009, "en")  # another topic
+    alert = await desk.create(["fraud-warnings", "safety-notices"], TEXTS, actor="ed",
+                              actor_key="k1")
+    with pytest.raises(AlertError, match="someone other than its author"):
+        await desk.approve(alert.id, actor="ed", actor_key="k1")
+    approved = await desk.approve(alert.id, actor="admin", actor_key="k2")
+    assert approved.status is AlertStatus.APPROVED and approved.recipients == 3
+    with pytest.raises(AlertError, match="only once"):
+        await desk.approve(alert.id, actor="admin2", actor_key="k3")
+
+
+async def test_subscriptions_are_kept_under_the_hash_and_forget_removes_them(
+        desk: AlertDesk, redis: Redis) -> None:
+    assert not await desk.subscribe(user(1), "no-such-topic", 4242, "es")
+    assert await desk.subscribe(user(1), "fraud-warnings", 771234567, "es")
+    assert await desk.subscribe(user(1), "safety-notices", 771234567, "es")
+    assert await desk.subscriptions(user(1)) == {"fraud-warnings", "safety-notices"}
+    values = [str(await redis.hgetall(k)) async for k in redis.scan_iter("im:alert:subs:*")]
+    assert values and not any("771234567" in v for v in values)
+    assert await desk.unsubscribe(user(1), ["safety-notices"]) == 1
+    assert await desk.forget(user(1)) == 1
+    assert await desk.subscriptions(user(1)) == set()
+    assert await desk.subscriber_count("fraud-warnings") == 0
+
+
+async def deliver(desk: AlertDesk, alert_id: str, owner: str, *, stop_after: int | None = None,
+                  lease_ms: int = 10_000) -> list[int]:
+    """A minimal sender: takes recipients and records them as delivered."""
+    got: list[int] = []
+    assert await desk.acquire(alert_id, owner, lease_ms)
+    while stop_after is None or len(got) < stop_after:
+        claim = await desk.claim(alert_id, owner)
+        if claim.recipient is None:
+            break
+        got.append(claim.recipient.chat_id)
+        await desk.mark(alert_id, claim.recipient.user, "delivered")
+    return got
+
+
+async def test_a_sender_that_dies_is_resumed_without_gaps_or_repeats(desk: AlertDesk) -> None:
+    for n in range(50):
+        await desk.subscribe(user(n), "fraud-warnings", 1000 + n, "es")
+    alert = await desk.create(["fraud-warnings"], TEXTS, actor="ed", actor_key="k1")
+    await desk.approve(alert.id, actor="admin", actor_key="k2")
+    first = await deliver(desk, alert.id, "dead", stop_after=20, lease_ms=200)
+    # It took three more and died before Telegram answered.
+    taken = [await desk.claim(alert.id, "dead") for _ in range(3)]
+    assert all(c.recipient for c in taken)
+    assert not await desk.acquire(alert.id, "new", 1000)  # its lease still runs
+    await asyncio.sleep(0.3)
+    rest = await deliver(desk, alert.id, "new")
+    assert (await desk.claim(alert.id, "dead")).lost_lease
+    assert sorted(first + rest) == list(range(1000, 1050))
+    assert await desk.finish(alert.id, "new")
+    done = await desk.get(alert.id)
+    assert done.status is AlertStatus.DONE and (done.delivered, done.failed) == (50, 0)
+    assert await desk.active() == []
+
+
+async def test_who_left_or_blocked_the_bot_is_skipped(desk: AlertDesk, redis: Redis) -> None:
+    for n in range(3):
+        await desk.subscribe(user(n), "fraud-warnings", 1000 + n, "es")
+    alert = await desk.create(["fraud-warnings"], TEXTS, actor="ed", actor_key="k1")
+    alert = await desk.approve(alert.id, actor="admin", actor_key="k2")
+    await desk.unsubscribe(user(0))
+    await redis.hset(Keys().user(user(1)), "inactive", "2026-11-20T15:00:00+00:00")
+    reasons = [await desk.should_send(alert, user(n)) for n in range(3)]
+    assert reasons == ["unsubscribed", "inactive", None]
