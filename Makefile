@@ -22,7 +22,7 @@ UV_VERSION := 0.13.9
 LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet \
 	--custom-compile-command "make lock"
 
-.PHONY: install run test lint eval bench catalogs lock lock-check clean
+.PHONY: install run test lint eval calibrate bench catalogs lock lock-check clean
 
 install: $(STAMP) $(MO)
 
@@ -76,6 +76,11 @@ lint: install
 eval: install
 	$(BIN)/infomigra seed --update > /dev/null
 	$(BIN)/infomigra eval $(EVAL_SET)
+
+# Refit faq/calibration.json (out-of-fold report on stdout) on the shipped content.
+calibrate: install
+	$(BIN)/infomigra seed --update > /dev/null
+	$(BIN)/infomigra calibrate $(EVAL_SET)
 
 bench: install
 	$(BIN)/python -m benchmarks

@@ -26,6 +26,8 @@ def main() -> int:
     print("== matching: latency per question (dev-set questions), index build, memory ==")
     sizes = tuple(int(s) for s in os.environ.get("BENCH_SIZES", "43,1000,10000").split(","))
     print(matching.format_rows(matching.run(sizes)))
+    print("\n== matching: the hybrid cascade on the real FAQ (one embedding thread) ==")
+    print(matching.format_hybrid(matching.run_hybrid()))
     for section in ("benchmarks.scale", "benchmarks.bot", "benchmarks.replicas",
                     "benchmarks.api", "benchmarks.api_limits", "benchmarks.api_list"):
         try:

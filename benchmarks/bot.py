@@ -189,7 +189,7 @@ def main() -> None:
     real, echo, keys = asyncio.run(run())
     print(f"{'dispatcher':<34} {'updates/s':>10}")
     print(f"{'bare echo handler':<34} {echo:>10.0f}")
-    print(f"{'InfoMigra (match + stats + Redis)':<34} {real:>10.0f}")
+    print(f"{'InfoMigra (hybrid match+stats+Redis)':<34} {real:>10.0f}")
     print(f"ratio: {real / echo:.2f} (target >= 0.5); Redis keys afterwards: {keys}")
     logging.getLogger("bot.sender").setLevel(logging.ERROR)  # one warning per 429 otherwise
     delivered, lost, refused, plain, with_429 = asyncio.run(retry_run())

@@ -103,3 +103,71 @@ def format_rows(rows: list[dict[str, Any]]) -> str:
             f"{r['mem_per_1000_mb']:>8.1f} {r['p50_ms']:>7.3f} {r['p99_ms']:>7.3f} "
             f"{r['naive_p50_ms']:>10.2f} {r['naive_p99_ms']:>10.2f} {r['speedup_p50']:>8.0f}x")
     return "\n".join(lines)
+
+
+# -- the hybrid cascade (issue 11) -----------------------------------------------------------------
+
+def run_hybrid(rounds: int = 3) -> dict[str, Any]:
+    """Cold and warm cache build, and per-question latency of each path of the cascade."""
+    import asyncio
+
+    from faq.calibration import Calibration
+    from faq.conversation import load_conversation
+    from faq.hybrid import build_hybrid
+    from faq.semantic import CacheReport, MemoryVectors
+    from infomigra.embedding import load_shipped_embedder
+
+    embedder = load_shipped_embedder()
+    if embedder is None:
+        return {"available": False}
+    content = load_content()
+    conversation = load_conversation()
+    calibration = Calibration.load()
+    lexical = Matcher.build(content.entries, TextPipeline(content.lexicon))
+    store = MemoryVectors()
+    cold, warm = CacheReport(), CacheReport()
+    asyncio.run(build_hybrid(content.entries, lexical, conversation, calibration, embedder,
+                             store, cold))
+    start = time.perf_counter()
+    hybrid = asyncio.run(build_hybrid(content.entries, lexical, conversation, calibration,
+                                      embedder, store, warm))
+    warm_total = time.perf_counter() - start
+    qs = questions()
+    for q in qs:
+        hybrid.match(q)
+    fast: list[float] = []
+    semantic: list[float] = []
+    needed = 0
+    for _ in range(rounds):
+        for q in qs:
+            start = time.perf_counter()
+            result = hybrid.match(q)
+            elapsed = (time.perf_counter() - start) * 1000
+            (semantic if result.semantic else fast).append(elapsed)
+            needed += result.semantic
+    every = fast + semantic
+    return {
+        "available": True, "model": embedder.model_id, "phrasings": cold.phrasings,
+        "cold_build_s": cold.seconds, "warm_build_s": warm_total,
+        "semantic_share": needed / max(1, len(every)),
+        "fast_p50_ms": statistics.median(fast) if fast else 0.0,
+        "fast_p99_ms": percentile(fast, 99) if fast else 0.0,
+        "semantic_p50_ms": statistics.median(semantic) if semantic else 0.0,
+        "semantic_p99_ms": percentile(semantic, 99) if semantic else 0.0,
+        "all_p99_ms": percentile(every, 99),
+    }
+
+
+def format_hybrid(r: dict[str, Any]) -> str:
+    if not r.get("available"):
+        return "semantic stage not available (embedding model not installed)"
+    return "\n".join([
+        f"model {r['model']}: {r['phrasings']} phrasings; cache build cold "
+        f"{r['cold_build_s']:.1f} s (every phrasing embedded), warm {r['warm_build_s']:.2f} s",
+        f"questions needing the semantic stage: {100 * r['semantic_share']:.0f} %",
+        f"{'path':<30} {'p50 ms':>8} {'p99 ms':>8}",
+        f"{'lexical decides alone':<30} {r['fast_p50_ms']:>8.2f} {r['fast_p99_ms']:>8.2f}",
+        f"{'with the semantic stage':<30} {r['semantic_p50_ms']:>8.1f} "
+        f"{r['semantic_p99_ms']:>8.1f}",
+        f"{'every question':<30} {'':>8} {r['all_p99_ms']:>8.1f}",
+    ])

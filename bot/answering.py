@@ -1,7 +1,7 @@
 """From a question to a reply: match on the current snapshot, render it, count what arrived.
 
 Shared by the Telegram handlers and ``infomigra chat``. The snapshot is read once per question
-(``live.matcher``) so a reload in the middle of a question cannot mix two versions of the FAQ.
+(``live.hybrid``) so a reload in the middle of a question cannot mix two versions of the FAQ.
 Statistics count what was delivered: the bot counts a question after its reply was sent
 (``delivered``), or as ``delivery_failed`` with the reason when Telegram never took it.
 """
@@ -39,14 +39,15 @@ class Answering:
         self.guard = guard
         self.config = config
 
-    def match(self, text: str, lang: str) -> tuple[MatchResult, Reply]:
-        matcher = self.live.matcher
-        result = matcher.match(text, lang)
-        reply = result_reply(result, lang, matcher, contact_id=self.config.contact_entry_id)
+    async def match(self, text: str, lang: str) -> tuple[MatchResult, Reply]:
+        hybrid = self.live.hybrid  # one snapshot for the match and the render
+        result = await hybrid.amatch(text, lang)  # the embedding, when needed, off the loop
+        reply = result_reply(result, lang, hybrid.lexical,
+                             contact_id=self.config.contact_entry_id)
         return result, reply
 
-    def answer(self, text: str, lang: str) -> Answered:
-        result, reply = self.match(text, lang)
+    async def answer(self, text: str, lang: str) -> Answered:
+        result, reply = await self.match(text, lang)
         best = result.best
         # Ids, decision and score only: the question itself is never logged.
         log.info("question lang=%s decision=%s entry=%s score=%.3f chars=%d", lang,
@@ -71,7 +72,7 @@ class Answering:
     async def ask(self, text: str, lang: str, user_hash: str | None) -> Reply:
         """Answer ``text`` where showing it cannot fail (the terminal); counted under
         ``user_hash`` (None: a staff check, not counted)."""
-        answered = self.answer(text, lang)
+        answered = await self.answer(text, lang)
         if user_hash is not None:
             await self.delivered(answered, user_hash)
         return answered.reply

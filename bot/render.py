@@ -105,11 +105,9 @@ def answer_reply(entry: Entry, lang: str, matcher: Matcher) -> Reply:
 
 
 def suggestions_reply(candidates: Iterable[Candidate], lang: str, matcher: Matcher) -> Reply:
-    """Did-you-mean: only candidates that are themselves in the suggestion band (a weak third
-    candidate would be noise next to two good ones)."""
-    floor = matcher.options.suggest_threshold
-    entries = [e for e in (matcher.get(c.entry_id) for c in candidates if c.score >= floor)
-               if e is not None]
+    """Did-you-mean with the candidates the matcher chose to show (``MatchResult.suggestions``:
+    a weak third candidate would be noise next to two good ones)."""
+    entries = [e for e in (matcher.get(c.entry_id) for c in candidates) if e is not None]
     actions = _entry_actions(entries, lang)
     actions.append(Action(ActionKind.NONE_OF_THESE, _("None of these")))
     return Reply(html.escape(_("I am not sure I understood. Did you mean…")), tuple(actions),
@@ -128,14 +126,21 @@ def no_match_reply(matcher: Matcher, *, contact_id: str) -> Reply:
     return Reply(f"{text}\n\n{more}", tuple(actions), decision=Decision.NONE)
 
 
+def conversation_reply(result: MatchResult) -> Reply:
+    """Small talk or out of scope: the one line from content, and the topics to go on from."""
+    return Reply(html.escape(result.reply or ""), (_topics_action(),), decision=result.decision)
+
+
 def result_reply(result: MatchResult, lang: str, matcher: Matcher, *, contact_id: str) -> Reply:
+    if result.decision in (Decision.SMALLTALK, Decision.OUT_OF_SCOPE) and result.reply:
+        return conversation_reply(result)
     best = result.best
     if result.decision is Decision.ANSWER and best is not None:
         entry = matcher.get(best.entry_id)
         if entry is not None:
             return answer_reply(entry, lang, matcher)
-    if result.decision is Decision.SUGGEST and result.candidates:
-        return suggestions_reply(result.candidates, lang, matcher)
+    if result.decision is Decision.SUGGEST and result.suggestions:
+        return suggestions_reply(result.suggestions, lang, matcher)
     return no_match_reply(matcher, contact_id=contact_id)
 
 

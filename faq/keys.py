@@ -116,6 +116,10 @@ class Keys:
     def stats_users(self, day: date) -> str:
         return f"{self.stats_day(day)}:users"
 
+    def embeddings(self, model_id: str) -> str:
+        """Hash of phrasing vectors for one embedding model version (faq.semantic)."""
+        return f"{self.prefix}emb:{model_id}"
+
     @property
     def inbox(self) -> str:
         return f"{self.stats}inbox"

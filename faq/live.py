@@ -14,8 +14,12 @@ import logging
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from faq.matcher import Matcher, MatcherOptions
+from faq.calibration import Calibration
+from faq.conversation import Conversation
+from faq.hybrid import HybridMatcher, build_hybrid
+from faq.matcher import Matcher, MatcherOptions, MatchResult
 from faq.models import Entry
+from faq.semantic import CacheReport, Embedder, VectorStore
 from faq.store import FaqStore
 from faq.text import TextPipeline
 
@@ -24,13 +28,25 @@ REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 class LiveMatcher:
+    """``matcher`` is the lexical snapshot (lookups, inline mode); ``match()`` runs the whole
+    cascade of ``faq.hybrid`` (small talk, lexical, semantic where needed, calibrated)."""
+
     def __init__(self, store: FaqStore, pipeline: TextPipeline,
-                 options: MatcherOptions | None = None, *, retry_seconds: float = 1.0) -> None:
+                 options: MatcherOptions | None = None, *, retry_seconds: float = 1.0,
+                 conversation: Conversation | None = None,
+                 calibration: Calibration | None = None, embedder: Embedder | None = None,
+                 vectors: VectorStore | None = None) -> None:
         self.store = store
         self.pipeline = pipeline
         self.options = options or MatcherOptions()
         self.retry_seconds = retry_seconds
+        self.conversation = conversation or Conversation()
+        self.calibration = calibration or Calibration.load()
+        self.embedder = embedder
+        self.vectors = vectors
+        self.last_cache_report = CacheReport()
         self._matcher = Matcher.build([], pipeline, self.options)
+        self._hybrid = HybridMatcher(self._matcher, self.conversation, self.calibration)
         self._changed = asyncio.Event()
         self._redis_down = False
         self._follower: asyncio.Task[None] | None = None
@@ -39,8 +55,16 @@ class LiveMatcher:
     def matcher(self) -> Matcher:
         return self._matcher
 
+    @property
+    def hybrid(self) -> HybridMatcher:
+        return self._hybrid
+
     def entry(self, entry_id: str) -> Entry | None:
         return self._matcher.get(entry_id)
+
+    async def match(self, text: str, lang: str) -> MatchResult:
+        """The decision for one question; the embedding (when needed) runs off the loop."""
+        return await self._hybrid.amatch(text, lang)
 
     async def refresh(self) -> Matcher:
         """Rebuild when the store's revision moved (every save bumps it); a reconnect that
@@ -51,7 +75,20 @@ class LiveMatcher:
         entries = await self.store.list_entries()
         matcher = await asyncio.to_thread(Matcher.build, entries, self.pipeline, self.options,
                                           revision)
+        # The lexical snapshot answers at once; the semantic one follows when its vectors are
+        # ready (from the cache: well under a second; only edited phrasings are embedded).
         self._matcher = matcher
+        self._hybrid = await build_hybrid(entries, matcher, self.conversation, self.calibration,
+                                          None, None)
+        if self.embedder is not None and self.vectors is not None:
+            report = CacheReport()
+            hybrid = await build_hybrid(entries, matcher, self.conversation, self.calibration,
+                                        self.embedder, self.vectors, report)
+            if self._matcher is matcher:
+                self._hybrid = hybrid
+            self.last_cache_report = report
+            log.info("semantic index: %d phrasings, %d embedded, %.2f s", report.phrasings,
+                     report.embedded, report.seconds)
         self._changed.set()
         log.info("matcher rebuilt: %d published entries, revision %d", len(matcher), revision)
         return matcher

@@ -23,6 +23,19 @@ from rapidfuzz import fuzz, process
 from faq.models import Entry, Status
 from faq.text import TextPipeline, stem, unique
 
+MIN_ALTERNATES = 4
+"""Below this many alternates per language an entry is matched mostly on its one question: on
+public FAQ data 80 % of questions to entries without alternates got no reply (issue 11)."""
+
+
+def alternates_warnings(entry: Entry) -> list[str]:
+    """Advice for staff (never an error): languages whose wording has few alternates."""
+    return [f"{lang}: only {len(t.alternates)} alternate phrasing(s); add at least "
+            f"{MIN_ALTERNATES} ways people would ask this, so it can be matched reliably"
+            for lang, t in sorted(entry.translations.items())
+            if len(t.alternates) < MIN_ALTERNATES]
+
+
 DENSE_MIN_ENTRIES = 512
 DENSE_FRACTION = 16  # a term in 1/16 of the entries or more gets a dense vector
 
@@ -31,6 +44,10 @@ class Decision(StrEnum):
     ANSWER = "answer"
     SUGGEST = "suggest"
     NONE = "none"
+    SMALLTALK = "smalltalk"
+    """A greeting, thanks, goodbye or "are you a bot?": a warm line from content, no FAQ entry."""
+    OUT_OF_SCOPE = "out_of_scope"
+    """A subject this service does not cover (driving licences, taxes...): say who does."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,14 @@ class MatchResult:
     query: str
     decision: Decision
     candidates: tuple[Candidate, ...]
+    suggested: tuple[Candidate, ...] | None = None
+    """The did-you-mean buttons when they are fewer than the candidates (None: all of them)."""
+    reply: str | None = None
+    """For small talk and out-of-scope: the one-line reply from content, in the user's language."""
+    intent: str | None = None
+    """For small talk and out-of-scope: which intent of the content files answered."""
+    semantic: bool = False
+    """Whether the semantic stage took part in this decision (for benchmarks and logs)."""
 
     @property
     def best(self) -> Candidate | None:
@@ -78,17 +103,44 @@ class MatchResult:
 
     @property
     def suggestions(self) -> tuple[Candidate, ...]:
-        return self.candidates if self.decision is Decision.SUGGEST else ()
+        if self.decision is not Decision.SUGGEST:
+            return ()
+        return self.candidates if self.suggested is None else self.suggested
 
     def as_dict(self) -> dict[str, Any]:
         best = self.best
-        return {
+        answered = self.decision in (Decision.ANSWER, Decision.SUGGEST)
+        data: dict[str, Any] = {
             "q": self.query,
             "decision": self.decision.value,
-            "id": best.entry_id if best and self.decision is not Decision.NONE else None,
+            "id": best.entry_id if best and answered else None,
             "score": round(best.score, 4) if best else 0.0,
             "candidates": [c.as_dict() for c in self.candidates],
         }
+        if self.intent is not None:
+            data["intent"] = self.intent
+        return data
+
+
+@dataclass(frozen=True)
+class LexicalCandidate:
+    """One entry of the candidate pool with the parts of its lexical score."""
+
+    entry_id: str
+    score: float
+    phrase: float
+    """Best single phrasing's weighted F-measure with the question (1.0: asked word for word)."""
+    fuzzy: float
+    coverage: float
+    """Share of the question's weight this entry's vocabulary explains."""
+
+
+@dataclass(frozen=True)
+class LexicalAnalysis:
+    words: int
+    known_share: float
+    """Share of the question's weight made of words the FAQ knows (unknown words count against)."""
+    ranked: tuple[LexicalCandidate, ...]
 
 
 @dataclass(frozen=True)
@@ -160,11 +212,11 @@ class Matcher:
         out: list[tuple[list[str], list[str]]] = []
         for lang, translation in entry.translations.items():
             for phrase in translation.phrasings():
-                words = self.pipeline.content_words(phrase, lang)
+                words = self.pipeline.content_words(phrase, lang, parts=True)
                 out.append((words, [stem(w, lang) for w in words]))
         for tag in entry.tags:
             for lang in self.pipeline.languages:
-                words = self.pipeline.content_words(tag, lang)
+                words = self.pipeline.content_words(tag, lang, parts=True)
                 out.append((words, [stem(w, lang) for w in words]))
         return [(w, t) for w, t in out if t]
 
@@ -287,13 +339,24 @@ class Matcher:
 
     def match(self, text: str, lang: str | None = None) -> MatchResult:
         """Rank entries for ``text``; ``lang`` is the user's language (answers, not matching)."""
+        analysis = self.analyse(text)
+        scored = [Candidate(c.entry_id, c.score) for c in analysis.ranked]
+        decision = self._decide(scored)
+        top = tuple(scored[:self.options.max_suggestions])
+        suggested = tuple(c for c in top if c.score >= self.options.suggest_threshold)
+        return MatchResult(text, decision, top,
+                           suggested=suggested if decision is Decision.SUGGEST else None)
+
+    def analyse(self, text: str) -> LexicalAnalysis:
+        """Every scored candidate of the pool with its parts, and how much of the question the
+        FAQ knows: what the calibrated decision (faq.hybrid) is computed from."""
         words = unique(self.pipeline.query_words(text))
         slots = [self._slot(w) for w in words]
         total = sum(s.weight for s in slots)
         known = [s for s in slots if s.postings is not None]
         n = len(self.entries)
         if not n or total <= 0 or not known:
-            return MatchResult(text, Decision.NONE, ())
+            return LexicalAnalysis(len(words), 0.0, ())
         opts = self.options
         evidence = np.zeros(n, dtype=np.float32)
         for slot in known:
@@ -308,16 +371,13 @@ class Matcher:
         pool = [int(i) for i in top if evidence[i] > 0]
         weights = {t: s.weight for s in known for t in s.forms}
         query_text = " ".join(sorted(set(words)))
-        scored = [
-            Candidate(self.entries[i].id,
-                      self._score(i, float(evidence[i]), total, weights, query_text))
-            for i in pool
-        ]
+        scored = [self._score(i, float(evidence[i]), total, weights, query_text) for i in pool]
         scored.sort(key=lambda c: (-c.score, c.entry_id))
-        return MatchResult(text, self._decide(scored), tuple(scored[:opts.max_suggestions]))
+        known_share = sum(s.weight for s in known) / total
+        return LexicalAnalysis(len(words), known_share, tuple(scored))
 
     def _score(self, idx: int, evidence: float, total: float, weights: dict[str, float],
-               query_text: str) -> float:
+               query_text: str) -> LexicalCandidate:
         """Evidence, coverage of the question, the best single phrasing, fuzzy similarity.
 
         The phrasing feature is a weighted F-measure: a short tag ("estados unidos") fully
@@ -354,7 +414,8 @@ class Matcher:
         score = (opts.weight_evidence * (1.0 - math.exp(-evidence / opts.evidence_scale))
                  + opts.weight_coverage * evidence / total
                  + opts.weight_phrase * best_phrase + opts.weight_fuzzy * best_fuzzy)
-        return max(0.0, min(1.0, score))
+        return LexicalCandidate(self.entries[idx].id, max(0.0, min(1.0, score)), best_phrase,
+                                best_fuzzy, min(1.0, evidence / total))
 
     def _decide(self, ranked: Sequence[Candidate]) -> Decision:
         if not ranked:

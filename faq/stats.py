@@ -22,9 +22,13 @@ from faq.matcher import Decision, MatchResult
 from faq.privacy import redact
 from faq.redis_values import Clock, as_text, utc_now
 
-COUNTERS = ("asked", "answered", "suggested", "unmatched", "delivery_failed")
+COUNTERS = ("asked", "answered", "suggested", "unmatched", "delivery_failed", "smalltalk",
+            "out_of_scope")
 DECISION_COUNTER = {Decision.ANSWER: "answered", Decision.SUGGEST: "suggested",
-                    Decision.NONE: "unmatched"}
+                    Decision.NONE: "unmatched", Decision.SMALLTALK: "smalltalk",
+                    Decision.OUT_OF_SCOPE: "out_of_scope"}
+"""Small talk and out-of-scope are counted apart: neither is a question the FAQ failed on, and
+neither goes to the inbox (only "unmatched" does)."""
 FAILED_COUNTER = "delivery_failed"
 FAILED_REASON_PREFIX = "failed:"
 """Day-hash fields ``failed:{reason}``: why replies did not reach people (blocked, network...)."""
@@ -101,6 +105,8 @@ class DayTotals:
     answered: int = 0
     suggested: int = 0
     unmatched: int = 0
+    smalltalk: int = 0
+    out_of_scope: int = 0
     feedback_up: int = 0
     feedback_down: int = 0
     distinct_users: int = 0
@@ -117,7 +123,8 @@ class DayTotals:
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "questions": self.asked, "answered": self.answered, "suggested": self.suggested,
-            "unmatched": self.unmatched, "answer_rate": self.answer_rate,
+            "unmatched": self.unmatched, "smalltalk": self.smalltalk,
+            "out_of_scope": self.out_of_scope, "answer_rate": self.answer_rate,
             "distinct_users": self.distinct_users, "feedback_up": self.feedback_up,
             "feedback_down": self.feedback_down, "delivery_failed": self.delivery_failed,
             "failed_by_reason": self.failed_by_reason,

@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 
 import yaml
 
-from faq.evaluation import evaluate, format_report, parse_items
+from faq.calibration import CALIBRATION_FILE
+from faq.evaluation import calibrate, evaluate, format_report, parse_items
 from faq.exchange import (
     ExchangeError,
     entries_from_yaml,
@@ -55,7 +56,7 @@ def parse_question_line(line: str, default_lang: str) -> tuple[str, str] | None:
 
 def cmd_match(settings: Settings, args: argparse.Namespace) -> int:
     async def work(services: Services) -> int:
-        matcher = services.live.matcher
+        matcher = services.live.hybrid
         for raw in sys.stdin:
             parsed = parse_question_line(raw, args.lang)
             if parsed is None:
@@ -79,7 +80,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     items = parse_items(yaml.safe_load(path.read_text(encoding="utf-8")))
 
     async def work(services: Services) -> int:
-        report = evaluate(services.live.matcher, items)
+        report = evaluate(services.live.hybrid, items)
         if args.json:
             print(json.dumps({
                 "overall": report.overall.rates(),
@@ -89,6 +90,35 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{path}: {len(items)} questions, "
                   f"{len(services.live.matcher)} published entries")
             print(format_report(report))
+        return 0
+
+    return with_services(settings, work)
+
+
+# -- calibrate ---------------------------------------------------------------------------------
+
+def cmd_calibrate(settings: Settings, args: argparse.Namespace) -> int:
+    """Refit faq/calibration.json on a labelled set; prints the out-of-fold figures."""
+    path = Path(args.file)
+    if not path.exists():
+        print(f"infomigra calibrate: no such file {path}", file=sys.stderr)
+        return 2
+    items = parse_items(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+    async def work(services: Services) -> int:
+        hybrid = services.live.hybrid
+        if not hybrid.semantic_ready:
+            print("infomigra calibrate: the embedding model is not available "
+                  "(semantic stage off); nothing written", file=sys.stderr)
+            return 1
+        calibration, report = await calibrate(hybrid, items, folds=args.folds)
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        if args.dry_run:
+            print("dry run: nothing written", file=sys.stderr)
+            return 0
+        out = Path(args.output)
+        out.write_text(calibration.to_json(), encoding="utf-8")
+        print(f"wrote {out}", file=sys.stderr)
         return 0
 
     return with_services(settings, work)
@@ -173,6 +203,14 @@ def register(sub: Any) -> None:
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=cmd_eval, quiet=True)
+
+    p = sub.add_parser("calibrate", help="refit the matching decisions on a labelled YAML set "
+                       "(out-of-fold report; writes faq/calibration.json)")
+    p.add_argument("file")
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--output", default=str(CALIBRATION_FILE))
+    p.add_argument("--dry-run", action="store_true", help="report only, write nothing")
+    p.set_defaults(handler=cmd_calibrate, quiet=True)
 
     p = sub.add_parser("seed", help="add shipped FAQ entries that are missing")
     p.add_argument("--update", action="store_true",

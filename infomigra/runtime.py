@@ -18,15 +18,18 @@ from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
 from redis.asyncio.sentinel import Sentinel
 
 from faq.alerts import AlertDesk, load_topics
+from faq.conversation import load_conversation
 from faq.conversations import ConversationDesk, ConversationOptions
 from faq.keys import Keys
 from faq.live import LiveMatcher
 from faq.loader import CONTENT_DIR, Content, load_content
 from faq.migrate import migrate_layout
 from faq.redis_values import utc_now
+from faq.semantic import PROCESS_VECTORS, Embedder, LayeredVectors, RedisVectors
 from faq.stats import Stats
 from faq.store import FaqStore
 from faq.text import TextPipeline
+from infomigra.embedding import load_shipped_embedder
 from infomigra.metrics import instrument
 from infomigra.redis_server import EmbeddedRedis
 from infomigra.settings import Settings
@@ -121,15 +124,23 @@ def redis_url(settings: Settings) -> Iterator[str | None]:
 
 
 def build_services(settings: Settings, redis: Redis, content: Content | None = None,
-                   clock: Callable[[], datetime] = utc_now) -> Services:
+                   clock: Callable[[], datetime] = utc_now,
+                   embedder: Embedder | None = None) -> Services:
+    """``embedder`` None: the shipped model when ``settings.semantic`` (loaded once per process;
+    lexical-only, said once, when it cannot load)."""
     content = content or load_content(CONTENT_DIR)
     keys = Keys(settings.redis_prefix)
+    if embedder is None and settings.semantic:
+        embedder = load_shipped_embedder()
+    vectors = LayeredVectors(PROCESS_VECTORS, RedisVectors(
+        redis, keys.embeddings(embedder.model_id))) if embedder is not None else None
     store = FaqStore(redis, keys, clock=clock, history_length=settings.history_length)
     stats = Stats(redis, settings.tz, keys=keys, clock=clock,
                   retention_days=settings.retention_days,
                   max_stored_chars=settings.max_stored_question_chars)
     pipeline = TextPipeline(content.lexicon, tuple(settings.languages))
-    live = LiveMatcher(store, pipeline, settings.matcher_options())
+    live = LiveMatcher(store, pipeline, settings.matcher_options(),
+                       conversation=load_conversation(), embedder=embedder, vectors=vectors)
     instrument(stats, live)
     cipher = settings.chat_cipher()
     conversations = alerts = None

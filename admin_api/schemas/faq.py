@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from faq.matcher import alternates_warnings
 from faq.models import Entry as CoreEntry
 from faq.models import LanguageCode, Slug, Source, Status, Translation
 
@@ -35,7 +36,7 @@ class EntryFields(BaseModel):
 
     def to_entry(self, entry_id: str) -> CoreEntry:
         data: dict[str, Any] = self.model_dump(
-            exclude={"id", "version", "updated_at", "updated_by"})
+            exclude={"id", "version", "updated_at", "updated_by", "warnings"})
         data["translations"] = dict(self.translations)
         data["sources"] = list(self.sources)
         return CoreEntry.model_validate({**data, "id": entry_id})
@@ -53,6 +54,7 @@ class EntryUpdate(EntryFields):
     version: int | None = Field(None, description="Ignored: send the version in If-Match")
     updated_at: datetime | None = Field(None, description="Ignored (server-managed)")
     updated_by: str | None = Field(None, description="Ignored (server-managed)")
+    warnings: list[str] | None = Field(None, description="Ignored (advice in save replies)")
 
 
 class SourceOut(BaseModel):
@@ -82,6 +84,18 @@ class EntryOut(BaseModel):
     @classmethod
     def of(cls, entry: CoreEntry) -> EntryOut:
         return cls.model_validate(entry.model_dump(mode="json"))
+
+
+class EntrySaved(EntryOut):
+    """The reply to a create or a replace: the entry, and advice on it."""
+
+    warnings: list[str] = Field(default_factory=list, description=(
+        "Advice, not errors: e.g. a language with fewer than 4 alternates is hard to match"))
+
+    @classmethod
+    def of(cls, entry: CoreEntry) -> EntrySaved:
+        return cls.model_validate({**entry.model_dump(mode="json"),
+                                   "warnings": alternates_warnings(entry)})
 
 
 class EntryPage(BaseModel):

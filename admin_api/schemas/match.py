@@ -26,7 +26,7 @@ class CandidateOut(BaseModel):
 class MatchOut(BaseModel):
     q: str
     lang: str
-    decision: Literal["answer", "suggest", "none"]
+    decision: Literal["answer", "suggest", "none", "smalltalk", "out_of_scope"]
     id: str | None = Field(description="The entry answered or suggested first, if any")
     score: float
     candidates: list[CandidateOut] = Field(description="Ranked, best first")

@@ -12,6 +12,8 @@ class Totals(BaseModel):
     answered: int
     suggested: int
     unmatched: int
+    smalltalk: int = Field(0, description="greetings, thanks, goodbyes (not FAQ questions)")
+    out_of_scope: int = Field(0, description="subjects this service does not cover")
     answer_rate: float = Field(description="answered / questions (0 when none)")
     distinct_users: int
     feedback_up: int

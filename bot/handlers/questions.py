@@ -44,7 +44,7 @@ async def on_question(message: Message, person: Person, answering: Answering,
         await message.answer(html.escape(_(
             "Write your question in your own words, for example: how do I get a passport?")))
         return
-    answered = answering.answer(text, person.lang)
+    answered = await answering.answer(text, person.lang)
     reply = answered.reply
     try:
         sent = await send_reply(bot, message.chat.id, reply,

@@ -72,3 +72,39 @@ def test_long_input_takes_bounded_time(chunk: str) -> None:
     start = time.perf_counter()
     PIPELINE.query_words(text)
     assert time.perf_counter() - start < 2.0
+
+
+# -- issue 11, point 6 ----------------------------------------------------------------------------
+
+def test_spanish_chat_abbreviations_leave_english_alone() -> None:
+    assert tokens("tb voy pa la capital", "es") == ["tambien", "voy", "para", "la", "capital"]
+    assert tokens("do i need a tb test", "en") == ["do", "i", "need", "a", "tb", "test"]
+    assert "tb" in PIPELINE.query_words("do i need a TB test before the visa interview")
+    assert "toy" in PIPELINE.query_words("is this toy allowed in my luggage for the flight")
+
+
+def test_english_contractions_reach_the_stop_list() -> None:
+    assert normalise("I don't know, I'd like it") == "i dont know id like it"
+    words = PIPELINE.query_words("I don't have my papers and I'd like to go back")
+    assert "t" not in words and "de" not in words and "d" not in words
+
+
+def test_joined_terms_are_indexed_whole_and_in_parts() -> None:
+    assert tokens("COVID-19 vaccine", "en", parts=True) == ["covid19", "vaccine", "covid", "19"]
+    assert tokens("COVID-19 vaccine", "en") == ["covid19", "vaccine"]  # a question: whole only
+
+
+def test_a_question_that_reads_english_skips_the_spanish_lexicon() -> None:
+    spanish_usa = TextPipeline(Lexicon(groups={
+        "es": [LexiconGroup(canonical="estados unidos", variants=["usa"])],
+        "en": [LexiconGroup(canonical="united states", variants=["usa"])]}))
+    assert spanish_usa.query_words("how do i move to the usa with my kids") == [
+        "move", "united", "states", "kids"]
+    # Spanglish stays unknown: both lexicons apply, Spanish first.
+    assert spanish_usa.query_words("como me voy pa usa") == ["voy", "estados", "unidos"]
+
+
+def test_the_unreachable_abbreviation_is_gone() -> None:
+    from faq.text import CHAT_ABBREVIATIONS
+
+    assert all(normalise(k) == k for k in CHAT_ABBREVIATIONS)

@@ -46,6 +46,7 @@ from ...schemas.faq import (
     EntryFields,
     EntryOut,
     EntryPage,
+    EntrySaved,
     EntryUpdate,
     HistoryOut,
     ImportedEntry,
@@ -69,6 +70,12 @@ def _with_etag(response: Response, entry: Entry) -> EntryOut:
     return EntryOut.of(entry)
 
 
+def _saved(response: Response, entry: Entry) -> EntrySaved:
+    """A create/replace reply: the entry with advice (few alternates) for the editor."""
+    response.headers["ETag"] = etag(entry)
+    return EntrySaved.of(entry)
+
+
 async def _require(store: FaqStore, entry_id: str) -> Entry:
     entry = await store.get(entry_id)
     if entry is None:
@@ -79,7 +86,7 @@ async def _require(store: FaqStore, entry_id: str) -> Entry:
 async def validated(service: FaqService, body: EntryFields, entry_id: str) -> Entry:
     """The entry ``body`` describes, or one 422 listing every problem at once: the entry's own
     rules (published needs sources, ...) and its fit with the FAQ (related ids, languages)."""
-    data = body.model_dump(exclude={"id", "version", "updated_at", "updated_by"})
+    data = body.model_dump(exclude={"id", "version", "updated_at", "updated_by", "warnings"})
     data["translations"] = dict(body.translations)
     data["sources"] = list(body.sources)
     return await service.validate(data, entry_id)
@@ -229,10 +236,10 @@ async def list_entries(
                      limit=limit)
 
 
-@router.post("", summary="Create an entry", status_code=201, response_model=EntryOut,
+@router.post("", summary="Create an entry", status_code=201, response_model=EntrySaved,
              responses={**INVALID, 409: {"description": "An entry with this id exists"}})
 async def create_entry(body: EntryCreate, request: Request, response: Response,
-                       service: FaqServiceDep, who: EditorDep) -> EntryOut:
+                       service: FaqServiceDep, who: EditorDep) -> EntrySaved:
     entry = await validated(service, body, body.id)
     try:
         saved = await service.create(entry, actor=who.actor)
@@ -241,7 +248,7 @@ async def create_entry(body: EntryCreate, request: Request, response: Response,
                             "or choose another id.", details={"entry": entry.id}) from exc
     response.headers["Location"] = str(request.app.url_path_for("get_entry",
                                                                  entry_id=saved.id))
-    return _with_etag(response, saved)
+    return _saved(response, saved)
 
 
 # -- one entry ---------------------------------------------------------------------------------
@@ -254,10 +261,10 @@ async def get_entry(entry_id: EntryIdPath, response: Response, store: StoreDep,
 
 
 @router.put("/{entry_id}", summary="Replace an entry (If-Match required)",
-            response_model=EntryOut, responses={**NOT_FOUND, **INVALID, **CONCURRENCY})
+            response_model=EntrySaved, responses={**NOT_FOUND, **INVALID, **CONCURRENCY})
 async def update_entry(entry_id: EntryIdPath, body: EntryUpdate, response: Response,
                        store: StoreDep, service: FaqServiceDep, who: EditorDep,
-                       if_match: IfMatchHeader = None) -> EntryOut:
+                       if_match: IfMatchHeader = None) -> EntrySaved:
     expected = parse_if_match(if_match)
     assert expected is not None
     if body.id is not None and body.id != entry_id:
@@ -271,7 +278,7 @@ async def update_entry(entry_id: EntryIdPath, body: EntryUpdate, response: Respo
         saved = await service.update(entry, expected_version=expected, actor=who.actor)
     except VersionConflict as exc:
         raise _stale(await _require(store, entry_id), exc.expected) from exc
-    return _with_etag(response, saved.entry)  # unchanged content: no new version
+    return _saved(response, saved.entry)  # unchanged content: no new version
 
 
 @router.delete("/{entry_id}", summary="Archive an entry (If-Match required; history is kept)",

@@ -22,8 +22,9 @@ async def match(body: MatchIn, live: LiveDep, config: ConfigDep, who: ReaderDep)
     if lang not in config.languages:
         raise ExchangeError([Problem("", "lang", f"language {lang!r} is not offered; the "
                                                  f"service speaks {', '.join(config.languages)}")])
-    matcher = live.matcher
-    result = matcher.match(body.q, lang).as_dict()
+    hybrid = live.hybrid  # the whole cascade, as the bot decides
+    matcher = hybrid.lexical
+    result = (await hybrid.amatch(body.q, lang)).as_dict()
     candidates = []
     for cand in result["candidates"]:
         entry = matcher.get(cand["id"])

