@@ -114,8 +114,13 @@ class HybridMatcher:
         sem = self.semantic.scores(query)
         scored = ranked(candidate_features(pending.analysis, sem),
                         self.calibration.hybrid.logistic)
-        return self._result(pending.text, pending.lang, scored,
-                            decide(scored, self.calibration.hybrid.thresholds), semantic=True)
+        decision = decide(scored, self.calibration.hybrid.thresholds)
+        if decision == "out_of_scope" and pending.analysis.known_share == 0.0:
+            # Not one word known to the FAQ or to the out-of-scope phrasings ("zzz qqq"): the
+            # embedding of noise lands near some intent, and telling the person "for banking, ask
+            # the SIB" would be a guess. An honest no-answer instead.
+            decision = "none"
+        return self._result(pending.text, pending.lang, scored, decision, semantic=True)
 
     def question(self, text: str, query: Vector | None, expect: str | None,
                  lang: str) -> Question:

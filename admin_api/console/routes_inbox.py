@@ -152,12 +152,13 @@ async def undo(page: PageDep, cluster_id: str) -> Response:
 
 # -- Try it ------------------------------------------------------------------------------------
 
-def closeness(score: float, page: Page) -> str:
+def closeness(score: float, answer_at: float, page: Page) -> str:
+    """The cascade's scores are calibrated probabilities; "very close" is where it would answer,
+    "somewhat close" from half of that (the did-you-mean band in practice)."""
     _ = page.gettext
-    options = page.state.services.live.options
-    if score >= options.answer_threshold:
+    if score >= answer_at:
         return _("very close")
-    if score >= options.suggest_threshold:
+    if score >= answer_at / 2:
         return _("somewhat close")
     return _("far")
 
@@ -169,14 +170,16 @@ async def try_it(page: PageDep, q: str = "", lang: str = "") -> Response:
     lang = lang if lang in page.state.config.languages else page.lang
     if not q.strip():
         return page.render("try.html", q="", try_lang=lang, result=None)
-    matcher = page.state.services.live.matcher
-    result = matcher.match(q[:1000], lang)
-    options = page.state.services.live.options
+    live = page.state.services.live
+    # The same cascade the bot runs (small talk, lexical, semantic where needed, calibrated).
+    result = await live.match(q[:1000], lang)
+    matcher = live.matcher
+    answer_at = live.hybrid.calibration.hybrid.thresholds.answer
     candidates = []
     for cand in result.candidates:
         entry = matcher.get(cand.entry_id)
         candidates.append({"id": cand.entry_id, "question": _question(entry, lang),
-                           "closeness": closeness(cand.score, page)})
+                           "closeness": closeness(cand.score, answer_at, page)})
     best = matcher.get(result.best.entry_id) if result.best else None
     answer_html = ""
     if result.decision is Decision.ANSWER and best is not None:
@@ -184,15 +187,23 @@ async def try_it(page: PageDep, q: str = "", lang: str = "") -> Response:
     if result.decision is Decision.ANSWER:
         why = _("One entry is clearly the closest to this question, so the bot answers with it.")
     elif result.decision is Decision.SUGGEST:
-        close_call = (len(result.candidates) > 1 and result.candidates[0].score
-                      >= options.answer_threshold)
+        close_call = (len(result.candidates) > 1 and result.candidates[0].score >= answer_at)
         why = (_("Two or more entries are almost equally close, so the bot asks which one the "
                  "person means.") if close_call else
                _("The closest entries are only somewhat close, so the bot asks “Did you mean…?” "
                  "instead of answering."))
+    elif result.decision is Decision.SMALLTALK:
+        why = _("This is a greeting, a thank-you or a goodbye: the bot replies with a short "
+                "friendly line and the topics. It is not kept in the inbox.")
+    elif result.decision is Decision.OUT_OF_SCOPE:
+        why = _("This subject is not covered by the service: the bot says so and who can help, "
+                "without offering an entry.")
     else:
         why = _("No entry is close enough. The bot says it does not know, shows the topics and "
                 "how to reach a person, and keeps the question in the inbox.")
+    if result.semantic:
+        why += " " + _("The bot also compared the meaning of the question with every entry, "
+                       "not only its words.")
     return page.render("try.html", q=q, try_lang=lang, result=result, why=why,
                        candidates=candidates, best=best, answer_html=answer_html,
                        best_question=_question(best, lang))

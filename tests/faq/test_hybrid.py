@@ -90,6 +90,14 @@ def test_known_out_of_scope_subjects_say_who_handles_them_without_a_did_you_mean
     assert result.suggestions == ()
 
 
+@pytest.mark.parametrize("noise", ["zzz qqq xxyy", "asdf qwer"])
+def test_noise_gets_an_honest_no_answer_not_a_guessed_subject(
+        shipped_hybrid: HybridMatcher, noise: str) -> None:
+    result = shipped_hybrid.match(noise, "es")
+    assert result.decision is Decision.NONE, result.as_dict()
+    assert result.reply is None
+
+
 def test_the_lexical_path_decides_alone_when_it_is_sure(
         shipped_hybrid: HybridMatcher, embedder: Embedder) -> None:
     counting = Counting(embedder)

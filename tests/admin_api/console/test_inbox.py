@@ -122,3 +122,16 @@ def test_try_it_explains_in_plain_words(page: Page, console: Console) -> None:
     page.get_by_role("button", name="Probar").click()
     expect(result.get_by_role("heading", level=2)).to_have_text("El bot no sabría la respuesta.")
     expect(result).to_contain_text("guarda la pregunta en la bandeja")
+
+
+def test_try_it_shows_small_talk_and_subjects_the_service_does_not_cover(
+        page: Page, console: Console) -> None:
+    sign_in(page, console, Role.EDITOR)
+    page.get_by_role("link", name="Probar").click()
+    page.get_by_label("Pregunta", exact=True).fill("hola buenas tardes")
+    page.get_by_role("button", name="Probar").click()
+    result = page.locator("#try-result")
+    expect(result.get_by_role("heading", level=2)).to_have_text(
+        "El bot respondería con una frase amable.")
+    expect(result).to_contain_text("No se guarda en la bandeja")
+    expect(result.locator("blockquote.telegram")).to_contain_text("Hola")
