@@ -5,7 +5,7 @@ API and the console call it.
 
 - Topics are content (``faq/alert_topics.yaml`` seeds them; staff may edit their names).
 - A subscription is stored under the person's keyed hash only, with their chat id encrypted
-  (``ChatCipher``): ``im:alert:subs:{topic}`` maps hash -> token. /forget removes it.
+  (``ChatCipher``): ``im:{alert-subs}:topic:<topic>`` maps hash -> token. /forget removes it.
 - An editor drafts an alert (a text per offered language, Telegram HTML); an administrator other
   than its author approves it: two people for any mass message. Approval fixes the recipients.
 - Delivery keeps a state per recipient in Redis, so a process that dies resumes where it was:
@@ -112,13 +112,25 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 """
 
-# KEYS: lock, queue, alert, active set. ARGV: owner, alert id, now. Done when nothing is left.
+# KEYS: lock, queue, alert (one slot: the alert's). ARGV: owner, now. Done when nothing is left.
+# The caller then removes the alert from the active set (another slot): a crash in between leaves
+# a done alert in the set, which the next run finishes again (1) and removes. An alert not yet
+# approved (``approve`` adds it to the set before fixing its recipients) is not finished: the
+# lease is released (0) and a later run delivers it.
 _FINISH = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local status = redis.call('HGET', KEYS[3], 'status')
+if status == 'done' then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+if status ~= 'approved' and status ~= 'sending' then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
 if redis.call('LLEN', KEYS[2]) > 0 then return 0 end
 if tonumber(redis.call('HGET', KEYS[3], 'inflight') or '0') > 0 then return 0 end
-redis.call('HSET', KEYS[3], 'status', 'done', 'finished_at', ARGV[3])
-redis.call('SREM', KEYS[4], ARGV[2])
+redis.call('HSET', KEYS[3], 'status', 'done', 'finished_at', ARGV[2])
 redis.call('DEL', KEYS[1])
 return 1
 """
@@ -303,14 +315,15 @@ class AlertDesk:
             raise AlertError(f"language(s) {', '.join(extra)} are not offered")
         alert_id = secrets.token_hex(5)
         now = self.clock()
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(self.keys.alert(alert_id), mapping={
+        # Two commands, not one MULTI: the alert and the index are in different slots. The
+        # hash first, so the index never names a missing alert; a crash in between leaves an
+        # unlisted draft (staff text, nobody's data) that nobody can approve.
+        await self.redis.hset(self.keys.alert(alert_id), mapping={
             "topics": json.dumps(chosen), "texts": json.dumps(clean, ensure_ascii=False),
             "status": AlertStatus.DRAFT.value, "created_at": now.isoformat(),
             "created_by": actor, "created_by_key": actor_key, "recipients": 0,
             "delivered": 0, "failed": 0, "skipped": 0, "inflight": 0})
-        pipe.zadd(self.keys.alerts, {alert_id: now.timestamp()})
-        await pipe.execute()
+        await self.redis.zadd(self.keys.alerts, {alert_id: now.timestamp()})
         return await self.get(alert_id)
 
     async def approve(self, alert_id: str, *, actor: str, actor_key: str) -> Alert:
@@ -330,6 +343,10 @@ class AlertDesk:
                     self.keys.alert_subscribers(topic_id))).items():
                 recipients.setdefault(_text(user), _text(value))
         users = list(recipients)
+        # Into the active set first (another slot than the alert's): a crash after the MULTI
+        # below then still leaves the alert where the senders look. Until the MULTI lands a
+        # sender finds it ``approving`` and leaves it (``_FINISH``).
+        await self.redis.sadd(self.keys.alerts_active, alert_id)
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(self.keys.alert_queue(alert_id), self.keys.alert_recipients(alert_id),
                     self.keys.alert_state(alert_id))
@@ -341,7 +358,6 @@ class AlertDesk:
         pipe.hset(key, mapping={"status": AlertStatus.APPROVED.value,
                                 "approved_at": self.clock().isoformat(), "approved_by": actor,
                                 "recipients": len(users)})
-        pipe.sadd(self.keys.alerts_active, alert_id)
         await pipe.execute()
         return await self.get(alert_id)
 
@@ -432,10 +448,12 @@ class AlertDesk:
 
     async def finish(self, alert_id: str, owner: str) -> bool:
         """Mark the alert done when nothing is queued or in flight; releases the lease."""
-        return bool(await self._finish(keys=[
+        done = bool(await self._finish(keys=[
             self.keys.alert_lock(alert_id), self.keys.alert_queue(alert_id),
-            self.keys.alert(alert_id), self.keys.alerts_active],
-            args=[owner, alert_id, self.clock().isoformat()]))
+            self.keys.alert(alert_id)], args=[owner, self.clock().isoformat()]))
+        if done:
+            await self.redis.srem(self.keys.alerts_active, alert_id)
+        return done
 
     async def release(self, alert_id: str, owner: str) -> None:
         if _text(await self.redis.get(self.keys.alert_lock(alert_id)) or "") == owner:

@@ -3,7 +3,7 @@
 The use cases are written once here and called by the bot (open after consent, the person's
 messages, closing, /forget), the admin API and the console (list, claim, reply, close) and the
 scheduler (retention). Nothing here sends to Telegram: a staff reply or a staff closing goes to
-an outbox stream (``im:conv:outbox``) that a bot process delivers, so the API may run in another
+an outbox stream (``im:{conv}:outbox``) that a bot process delivers, so the API may run in another
 process than the bot.
 
 What is kept, and how:

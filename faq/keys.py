@@ -14,6 +14,11 @@ that Redis Cluster puts them in one slot and the script runs there:
 - ``{authfail}``: the wrong-key counters (per address and per key prefix, counted in one MULTI).
 - ``user:{<hash>}``: one person's keys (language, votes, flood window) share a slot, so /forget
   deletes them in one command; different people spread over the cluster.
+- ``{conv}``: talking to a person (conversations, messages, indexes, outbox, day counters and the
+  person's pointers ``{conv}:person:<hash>``), written together in one MULTI.
+- ``{alert-subs}``: the topics' subscribers and each person's topics (one MULTI per change).
+- ``alert:{<alert id>}``: one alert and its delivery state (one script per recipient); the alert
+  index and the set of alerts being delivered are single keys written beside those scripts.
 
 ``Keys.legacy_name`` maps the names used before the tags (layout 1) to these; ``faq.migrate``
 renames them at start.
@@ -173,39 +178,49 @@ class Keys:
         """A one-time sign-in link (first run), by the SHA-256 of its token."""
         return f"{self.prefix}console:signin:{digest}"
 
-    # -- talking to a person (faq.conversations) ----------------------------------------------
+    # -- talking to a person (faq.conversations): one slot ------------------------------------
+
+    @property
+    def conv(self) -> str:
+        """``{conv}``: every conversation key, the indexes, the outbox, the day counters and the
+        person's pointers. Opening or closing writes the hash, the status indexes, the person's
+        set and the day's counters in one MULTI, which needs one slot. Conversations are typed
+        by people on both sides, so their load fits one shard easily."""
+        return f"{self.prefix}{{conv}}:"
 
     def conversation(self, conv_id: str) -> str:
         """The conversation's hash: status, language, encrypted chat, times, who claimed it."""
-        return f"{self.prefix}conv:{conv_id}"
+        return f"{self.conv}{conv_id}"
 
     def conversation_messages(self, conv_id: str) -> str:
         """Its messages, redacted, oldest first (a list of JSON objects)."""
-        return f"{self.prefix}conv:{conv_id}:messages"
+        return f"{self.conv}{conv_id}:messages"
 
     def conversations(self, status: str) -> str:
         """Conversation ids by status ("open", "closed"): a sorted set by opening/closing time."""
-        return f"{self.prefix}conv:index:{status}"
+        return f"{self.conv}index:{status}"
 
     @property
     def conversation_outbox(self) -> str:
         """Staff replies and closings waiting for the bot to deliver them (a stream)."""
-        return f"{self.prefix}conv:outbox"
+        return f"{self.conv}outbox"
 
     def user_conversation(self, user_hash: str) -> str:
-        """The person's open conversation id, if any (deleted by /forget with the user keys)."""
-        return f"{self.user(user_hash)}:conv"
+        """The person's open conversation id, if any. Under ``{conv}``, not the person's tag, so
+        opening writes it with the conversation; /forget deletes it by name."""
+        return f"{self.conv}person:{user_hash}"
 
     def user_conversations(self, user_hash: str) -> str:
-        """Every conversation of the person still kept (open and closed), for /forget."""
-        return f"{self.user(user_hash)}:convs"
+        """Every conversation of the person still kept (open and closed), for /forget (by
+        name, beside ``user_conversation``)."""
+        return f"{self.conv}person:{user_hash}:all"
 
     def conversation_stats(self, day: date) -> str:
-        return f"{self.prefix}conv:stats:{day.isoformat()}"
+        return f"{self.conv}stats:{day.isoformat()}"
 
     def conversation_first_replies(self, day: date) -> str:
         """``lang:seconds`` per conversation first answered that day (for the median)."""
-        return f"{self.prefix}conv:stats:{day.isoformat()}:firstreply"
+        return f"{self.conv}stats:{day.isoformat()}:firstreply"
 
     # -- alerts (faq.alerts) --------------------------------------------------------------------
 
@@ -214,13 +229,20 @@ class Keys:
         """Alert topics (content, editable): a hash id -> JSON."""
         return f"{self.prefix}alert:topics"
 
+    @property
+    def alert_subs(self) -> str:
+        """``{alert-subs}``: the topics' subscribers and each person's topics, written together
+        in one MULTI (subscribe, unsubscribe, /forget), so one slot."""
+        return f"{self.prefix}{{alert-subs}}:"
+
     def alert_subscribers(self, topic_id: str) -> str:
         """A topic's subscribers: a hash keyed hash -> JSON (encrypted chat, language)."""
-        return f"{self.prefix}alert:subs:{topic_id}"
+        return f"{self.alert_subs}topic:{topic_id}"
 
     def user_alerts(self, user_hash: str) -> str:
-        """The topics a person subscribed to (a set; deleted by /forget with the user keys)."""
-        return f"{self.user(user_hash)}:alerts"
+        """The topics a person subscribed to (a set), beside the subscribers; /forget deletes
+        it by name."""
+        return f"{self.alert_subs}person:{user_hash}"
 
     def alert(self, alert_id: str) -> str:
         return f"{self.prefix}alert:{{{alert_id}}}"

@@ -117,7 +117,8 @@ async def staff(services: Services, settings: Settings, redis_server: EmbeddedRe
 
 
 async def conv_keys(redis: Redis) -> list[str]:
-    return [k async for k in redis.scan_iter("im:conv:*") if not k.startswith("im:conv:stats")]
+    return [k async for k in redis.scan_iter("im:{conv}:*")
+            if not k.startswith("im:{conv}:stats")]
 
 
 async def start_conversation(chat: ChatFactory, user: Any = MARIA) -> Any:
@@ -248,6 +249,7 @@ async def test_forget_deletes_conversations_and_subscriptions_at_once(
     assert await conv_keys(redis) == []
     assert await alerts.subscriber_count("fraud-warnings") == 0
     assert [k async for k in redis.scan_iter("im:user:*")] == []
+    assert [k async for k in redis.scan_iter("im:{alert-subs}:person:*")] == []
 
 
 async def test_alert_topics_are_chosen_and_left_with_one_tap(chat: ChatFactory,

@@ -66,11 +66,12 @@ async def test_subscriptions_are_kept_under_the_hash_and_forget_removes_them(
     assert await desk.subscribe(user(1), "fraud-warnings", 771234567, "es")
     assert await desk.subscribe(user(1), "safety-notices", 771234567, "es")
     assert await desk.subscriptions(user(1)) == {"fraud-warnings", "safety-notices"}
-    values = [str(await redis.hgetall(k)) async for k in redis.scan_iter("im:alert:subs:*")]
+    values = [str(await redis.hgetall(k)) async for k in redis.scan_iter("im:{alert-subs}:topic:*")]
     assert values and not any("771234567" in v for v in values)
     assert await desk.unsubscribe(user(1), ["safety-notices"]) == 1
     assert await desk.forget(user(1)) == 1
     assert await desk.subscriptions(user(1)) == set()
+    assert [k async for k in redis.scan_iter("im:{alert-subs}:person:*")] == []
     assert await desk.subscriber_count("fraud-warnings") == 0
 
 
@@ -106,6 +107,37 @@ async def test_a_sender_that_dies_is_resumed_without_gaps_or_repeats(desk: Alert
     done = await desk.get(alert.id)
     assert done.status is AlertStatus.DONE and (done.delivered, done.failed) == (50, 0)
     assert await desk.active() == []
+
+
+async def test_an_alert_between_two_slots_is_neither_lost_nor_finished_early(
+        desk: AlertDesk, redis: Redis) -> None:
+    """The active set and the alert are in different slots (written one after the other): a
+    sender that finds an alert whose approval has not landed yet leaves it for a later run, and
+    a finished alert a crash left in the set is taken out by the next run."""
+    await desk.subscribe(user(1), "fraud-warnings", 1001, "es")
+    alert = await desk.create(["fraud-warnings"], TEXTS, actor="ed", actor_key="k1")
+    assert [a.id for a in await desk.list_alerts()] == [alert.id]
+    # As `approve` is between its two writes: in the set, still `approving`, no recipients.
+    await redis.hset(desk.keys.alert(alert.id), "status", AlertStatus.APPROVING.value)
+    await redis.sadd(desk.keys.alerts_active, alert.id)
+    assert await deliver(desk, alert.id, "early") == []
+    assert not await desk.finish(alert.id, "early")  # not marked done with nobody reached
+    assert (await desk.get(alert.id)).status is AlertStatus.APPROVING
+    assert await desk.active() == [alert.id]
+    assert await desk.acquire(alert.id, "early", 10_000)  # the lease was given back
+    await desk.release(alert.id, "early")
+
+    other = await desk.create(["fraud-warnings"], TEXTS, actor="ed", actor_key="k1")
+    await desk.approve(other.id, actor="admin", actor_key="k2")
+    assert await deliver(desk, other.id, "a") == [1001]
+    assert await desk.finish(other.id, "a")
+    finished_at = (await desk.get(other.id)).finished_at
+    await redis.sadd(desk.keys.alerts_active, other.id)  # as if it died before the SREM
+    assert await desk.acquire(other.id, "b", 10_000)
+    assert await desk.finish(other.id, "b")
+    assert other.id not in await desk.active()
+    assert (await desk.get(other.id)).finished_at == finished_at
+    assert (await desk.get(other.id)).delivered == 1
 
 
 async def test_who_left_or_blocked_the_bot_is_skipped(desk: AlertDesk, redis: Redis) -> None:

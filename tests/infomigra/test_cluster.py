@@ -1,6 +1,6 @@
 """The service on a real three-master Redis Cluster (started here from the same redis-server
-binary): every script's keys in one slot, so saves, pages, statistics, the inbox, API keys and the
-change notices work as on one server."""
+binary): every script's keys in one slot, so saves, pages, statistics, the inbox, API keys, the
+change notices, talking to a person and alerts work as on one server."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ import pytest
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisClusterException, ResponseError
 
+from faq.alerts import AlertDesk, AlertStatus, load_topics
 from faq.apikeys import ApiKeyRegistry, AuthThrottle, failure_subjects
+from faq.conversations import ConversationDesk
+from faq.crypto import ChatCipher
 from faq.loader import Content
 from faq.matcher import Candidate, Decision, MatchResult
 from faq.migrate import migrate_layout
@@ -40,7 +43,9 @@ def cluster() -> Iterator[list[RedisProcess]]:
 async def on_cluster(cluster: list[RedisProcess], tmp_path: Path, content: Content,
                      clock: FakeClock) -> AsyncIterator[Services]:
     settings = Settings(data_dir=tmp_path / "var", redis_cluster_url=cluster[1].url,
-                        user_hash_secret=TEST_HASH_SECRET, _env_file=None)  # type: ignore[call-arg]
+                        user_hash_secret=TEST_HASH_SECRET, helpdesk_enabled=True,
+                        alerts_enabled=True, chat_key=ChatCipher.new_key(),
+                        _env_file=None)  # type: ignore[call-arg]
     redis = connect(settings, None)
     assert isinstance(redis, RedisCluster)
     await redis.flushall(target_nodes=RedisCluster.PRIMARIES)  # type: ignore[call-arg]
@@ -158,3 +163,78 @@ async def test_the_cluster_refuses_what_the_layout_avoids(on_cluster: Services) 
         await redis.eval("return redis.call('GET', KEYS[1])", 2, "im:faq:ids", "im:stats:x")
     report = await migrate_layout(redis, on_cluster.keys, cluster=True)
     assert report.moved == 0
+
+
+PERSON, OTHER = "4f2a" + "0" * 60, "b07e" + "1" * 60
+
+
+async def test_talking_to_a_person_on_a_cluster(on_cluster: Services, clock: FakeClock) -> None:
+    """Opening, replying and closing are each one MULTI over the conversation, the status
+    indexes, the person's pointers and the day's counters: all in ``{conv}``."""
+    desk = on_cluster.conversations
+    assert isinstance(desk, ConversationDesk)
+    await desk.ensure_outbox()
+    conv, created = await desk.open(PERSON, 771234567, "es")
+    assert created and (await desk.open(PERSON, 771234567, "es")) == (conv, False)
+    other, _ = await desk.open(OTHER, 771234568, "en")
+    assert (await desk.add_person_message(PERSON, "hola, mi teléfono es 5555-1234")) is not None
+    clock.advance(seconds=90)
+    await desk.reply(conv.id, "ana (key 1)", "Hola, le ayudo.")
+    assert [c.id for c in await desk.list_conversations("mine", "ana (key 1)")] == [conv.id]
+    closed = await desk.close(conv.id, "ana (key 1)")
+    assert closed.status == "closed" and await desk.active(PERSON) is None
+    assert [m.sender for m in closed.messages] == ["person", "staff"]
+    assert "5555-1234" not in closed.messages[0].text  # redacted before it was stored
+    items = await desk.take_outbox("bot-1", block_ms=100)
+    assert [(i.conv_id, i.kind, i.chat_id) for i in items] == [
+        (conv.id, "reply", 771234567), (conv.id, "closed", 771234567)]
+    await desk.ack([i.id for i in items])
+    assert await desk.take_outbox("bot-1", block_ms=100) == []
+    figures = await desk.stats(desk.today(), desk.today())
+    assert (figures.total.opened, figures.total.answered) == (2, 1)
+    assert figures.total.first_replies == [90]
+
+    assert await desk.forget(PERSON) == 1
+    keys = [k async for k in on_cluster.redis.scan_iter(match="*")]  # every primary
+    assert not any(PERSON in k or conv.id in k for k in keys), keys
+    assert (await desk.get(other.id)).status == "open"
+    await desk.close_by_person(OTHER)
+    clock.advance(days=desk.options.retention_days + 1)
+    assert await desk.expire() == 1
+    assert await desk.list_conversations("closed") == []
+
+
+async def test_alerts_on_a_cluster(on_cluster: Services) -> None:
+    """Subscriptions are one MULTI in ``{alert-subs}``; each alert's delivery runs its scripts
+    in the alert's own slot, and the alert index and active set are written beside them."""
+    desk = on_cluster.alerts
+    assert isinstance(desk, AlertDesk)
+    await desk.seed_topics(load_topics())
+    people = [f"{n:064x}" for n in range(1, 4)]
+    for n, person in enumerate(people):
+        assert await desk.subscribe(person, "fraud-warnings", 1000 + n, "es")
+    assert await desk.subscribe(people[2], "safety-notices", 1002, "en")
+    assert await desk.unsubscribe(people[2], ["fraud-warnings"]) == 1
+    assert await desk.subscriptions(people[2]) == {"safety-notices"}
+    assert await desk.subscriber_count("fraud-warnings") == 2
+
+    alert = await desk.create(["fraud-warnings"], {"es": "<b>Cuidado</b>", "en": "<b>Beware</b>"},
+                              actor="ed", actor_key="k1")
+    approved = await desk.approve(alert.id, actor="admin", actor_key="k2")
+    assert approved.recipients == 2 and await desk.active() == [alert.id]
+    assert await desk.acquire(alert.id, "sender", 10_000)
+    reached: list[int] = []
+    while (claim := await desk.claim(alert.id, "sender")).recipient is not None:
+        assert await desk.should_send(approved, claim.recipient.user) is None
+        reached.append(claim.recipient.chat_id)
+        await desk.mark(alert.id, claim.recipient.user, "delivered")
+    assert sorted(reached) == [1000, 1001]
+    assert await desk.finish(alert.id, "sender")
+    done = await desk.get(alert.id)
+    assert (done.status, done.delivered) == (AlertStatus.DONE, 2)
+    assert await desk.active() == [] and [a.id for a in await desk.list_alerts()] == [alert.id]
+
+    assert await desk.forget(people[0]) == 1
+    assert await desk.subscriptions(people[0]) == set()
+    assert await desk.subscriber_count("fraud-warnings") == 1
+    assert await desk.should_send(approved, people[0]) == "unsubscribed"
