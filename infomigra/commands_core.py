@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import yaml
 
 from faq.calibration import CALIBRATION_FILE
-from faq.evaluation import calibrate, evaluate, format_report, parse_items
+from faq.evaluation import EvalItem, calibrate, evaluate, format_report, parse_items
 from faq.exchange import (
     ExchangeError,
     entries_from_yaml,
@@ -72,12 +72,18 @@ def cmd_match(settings: Settings, args: argparse.Namespace) -> int:
 
 # -- eval --------------------------------------------------------------------------------------
 
+def _labelled_questions(path: Path, command: str) -> list[EvalItem] | None:
+    """The labelled set ``eval`` and ``calibrate`` share; None (after saying so) when missing."""
+    if not path.exists():
+        print(f"infomigra {command}: no such file {path}", file=sys.stderr)
+        return None
+    return parse_items(yaml.safe_load(path.read_text(encoding="utf-8")))
+
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     path = Path(args.file)
-    if not path.exists():
-        print(f"infomigra eval: no such file {path}", file=sys.stderr)
+    items = _labelled_questions(path, "eval")
+    if items is None:
         return 2
-    items = parse_items(yaml.safe_load(path.read_text(encoding="utf-8")))
 
     async def work(services: Services) -> int:
         report = evaluate(services.live.hybrid, items)
@@ -100,10 +106,9 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_calibrate(settings: Settings, args: argparse.Namespace) -> int:
     """Refit faq/calibration.json on a labelled set; prints the out-of-fold figures."""
     path = Path(args.file)
-    if not path.exists():
-        print(f"infomigra calibrate: no such file {path}", file=sys.stderr)
+    items = _labelled_questions(path, "calibrate")
+    if items is None:
         return 2
-    items = parse_items(yaml.safe_load(path.read_text(encoding="utf-8")))
 
     async def work(services: Services) -> int:
         hybrid = services.live.hybrid
