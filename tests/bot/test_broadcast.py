@@ -37,6 +37,12 @@ SUBSCRIBERS = 2000
 KILL_AT = 700
 TEST_RATE = 250
 """Messages a second for the crash test (Telegram's 30 would make it a 70-second test)."""
+DELIVERY_JITTER_S = 0.05
+"""The limiter paces the moment each request leaves; the fake Telegram stamps the moment it
+arrives, and on a loaded 2-core CI machine loopback delivery varies by tens of milliseconds
+(a CI run saw 256 arrivals in one second against a pacing bound of 255). At 250 a second, 50 ms
+of jitter can fold about 12 more messages into one window; a limiter that did not hold (two
+senders each at the full rate) would show ~500."""
 FIRST_CHAT = 5_000_000_000
 TEXTS = {"es": "<b>Aviso</b>: nadie cobra por una visa H-2A.",
          "en": "<b>Notice</b>: nobody charges for an H-2A visa."}
@@ -149,7 +155,7 @@ async def test_a_killed_sender_resumes_and_everyone_gets_the_alert_exactly_once(
     assert set(per_chat) == {FIRST_CHAT + n for n in range(SUBSCRIBERS)}
     assert (done.delivered, done.failed, done.skipped, done.pending) == (SUBSCRIBERS, 0, 0, 0)
     burst = Limits().overall.burst
-    assert max_per_second(times) <= TEST_RATE + burst
+    assert max_per_second(times) <= TEST_RATE * (1 + DELIVERY_JITTER_S) + burst
 
 
 async def test_the_shared_limiter_keeps_telegrams_thirty_a_second(
