@@ -6,8 +6,9 @@ words over a whole phrasing; building the index runs it over every phrasing of t
 same result with the per-word work done once: a phrasing is split on whitespace (normalisation
 never joins or splits across it), each chunk's normalised words and each word's abbreviation,
 stop-word and stem outcome come from a memo, and only a phrasing with a word that may start a
-lexicon phrase goes through the pipeline's own lexicon pass (on the memoised tokens). ``tests/faq/test_analysis.py``
-checks it against ``content_words`` on the whole content and on hostile strings.
+lexicon phrase goes through the pipeline's own lexicon pass (on the memoised tokens).
+``tests/faq/test_analysis.py`` checks it against ``content_words`` on the whole content and on
+hostile strings.
 """
 
 from __future__ import annotations
@@ -170,16 +171,16 @@ class Analyser:
                         self._tags.clear()
                     self._tags[key] = found
                 phrasings.append(found)
-        bag: Counter[str] = Counter()
-        pairs: set[Pair] = set()
+        every_term: list[str] = []
+        every_pair: list[Pair] = []
         unique: dict[frozenset[str], str] = {}
-        for found in phrasings:
-            if not found:
+        for phrasing in phrasings:
+            if not phrasing:
                 continue
-            terms = [t for _, t in found]
-            bag.update(terms)
-            pairs.update(found)
-            key = frozenset(terms)
-            if key not in unique:
-                unique[key] = " ".join(sorted({w for w, _ in found}))
-        return EntryTerms(bag, frozenset(pairs), list(unique.items()))
+            terms = [t for _, t in phrasing]
+            every_term.extend(terms)
+            every_pair.extend(phrasing)
+            terms_key = frozenset(terms)
+            if terms_key not in unique:
+                unique[terms_key] = " ".join(sorted({w for w, _ in phrasing}))
+        return EntryTerms(Counter(every_term), frozenset(every_pair), list(unique.items()))

@@ -1,10 +1,14 @@
-"""Matching a user's question against the FAQ: an immutable snapshot, rebuilt on every change.
+"""Matching a user's question against the FAQ: immutable snapshots, each change a new one.
 
 Pipeline (DESIGN.md, "Matching"): terms -> candidates from an inverted index with BM25-style
 weights -> rapidfuzz rerank against the normalised phrasings -> one score per entry in [0, 1]
 -> answer / did-you-mean / no match. A wrong answer about visas or asylum can hurt someone more
 than no answer, so the score measures how much of the *question* an entry explains: words the
 FAQ has never seen (pepián, Barça, the SAT) pull the score down instead of being ignored.
+
+A snapshot is built once at start (``Matcher.build``) and then follows edits with
+``Matcher.apply``: the next snapshot re-analyses only the changed entries and shares everything
+else with the previous one, with the same scores a build from scratch would give.
 """
 
 from __future__ import annotations
@@ -347,7 +351,26 @@ class Matcher:
         with collection_paused():
             return _Apply(self, changes).run(revision)
 
+    def changed_since(self, older: Matcher) -> tuple[list[Entry], list[str]]:
+        """What differs from ``older`` (an earlier snapshot of the same FAQ): entries, hidden ones
+        included, that are new or not the very object ``older`` held, and ids ``older`` had and
+        this one has not. Structural sharing makes this an identity check per entry."""
+        mine = {**self._by_id, **{e.id: e for e in self._hidden}}
+        theirs = {**older._by_id, **{e.id: e for e in older._hidden}}
+        return ([e for i, e in mine.items() if theirs.get(i) is not e],
+                [i for i in theirs if i not in mine])
+
     # -- lookups ---------------------------------------------------------------------------
+
+    @property
+    def hidden(self) -> tuple[Entry, ...]:
+        """Indexed, never exposed: the out-of-scope intents' pseudo-entries."""
+        return self._hidden
+
+    @property
+    def analyser(self) -> Analyser | None:
+        """The indexing memo, handed to the next build so it starts warm."""
+        return self._analyser
 
     def get(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
@@ -695,14 +718,14 @@ class _Apply:
         # for the words this change brought. (A word whose forms changed because one of its
         # stems appeared elsewhere merges at question time until the next build: same result.)
         merged = matcher._merged
-        for key, p in base._merged.items():
-            if not all(t in postings for t in key):
+        for forms_key, kept in base._merged.items():
+            if not all(t in postings for t in forms_key):
                 continue
-            if key.isdisjoint(changed_terms) and not grow \
-                    and _dense(len(p.entries), live) == (p.dense is not None):
-                merged[key] = p
+            if forms_key.isdisjoint(changed_terms) and not grow \
+                    and _dense(len(kept.entries), live) == (kept.dense is not None):
+                merged[forms_key] = kept
             else:
-                merged[key] = matcher._merge(key)
+                merged[forms_key] = matcher._merge(forms_key)
         for word in touched_words:
             if word in vocabulary:
                 forms = frozenset(matcher._forms(word))
