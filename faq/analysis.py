@@ -36,15 +36,18 @@ MEMO_LIMIT = 200_000
 20,000 (its words and chunks), so this only bounds a process fed an unbounded vocabulary."""
 
 
+LEXICAL = 1
+"""A chunk with a token that may start a lexicon phrase."""
+JOINED = 2
+"""A joined term ("COVID-19", "I-130"): its parts are indexed too, after the words."""
+
+
 class Chunk(NamedTuple):
     """What one whitespace-separated chunk of a phrasing contributes, read as one language."""
 
-    pairs: tuple[Pair, ...]
-    """Its content words and their terms when no lexicon phrase touches it."""
-    lexical: bool
-    """One of its tokens may start a lexicon phrase."""
-    joined: bool
-    """It is a joined term ("COVID-19", "I-130"): its parts are indexed too."""
+    pairs: list[Pair]
+    """Its content words and their terms when no lexicon phrase touches it (never mutated)."""
+    flags: int
     tokens: tuple[str, ...]
     """Normalised, chat abbreviations written out (``faq.text.tokens``)."""
 
@@ -71,7 +74,7 @@ class Analyser:
     """Language -> whitespace chunk -> what it contributes."""
     _follow: dict[str, dict[str, frozenset[str] | None]] = field(init=False, default_factory=dict)
     _pairs: dict[tuple[str, str], tuple[Pair, ...]] = field(default_factory=dict)
-    _tags: dict[tuple[str, str], tuple[Pair, ...]] = field(default_factory=dict)
+    _tags: dict[tuple[str, str], list[Pair]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # For each word that may start a lexicon phrase: the words that may follow it, or None
@@ -89,23 +92,23 @@ class Analyser:
                             for w, n in nexts.items()}
         self._follow = follow
 
-    def _chunk(self, chunk: str, lang: str,
-               memo: dict[str, Chunk]) -> Chunk:
+    def _chunk(self, chunk: str, lang: str, memo: dict[str, Chunk]) -> Chunk:
         table = ABBREVIATIONS_BY_LANGUAGE.get(lang, {})
         tokens: list[str] = []
         for word in normalise(chunk).split():
             expansion = table.get(word)
             tokens.extend((word,) if expansion is None else expansion.split())
         follow = self._follow.get(lang, {})
-        found = Chunk(tuple(p for t in tokens for p in self._word_pair(t, lang)),
-                      any(t in follow for t in tokens), bool(_JOINED_RE.search(chunk)),
+        flags = (LEXICAL if any(t in follow for t in tokens) else 0) | \
+            (JOINED if _JOINED_RE.search(chunk) else 0)
+        found = Chunk([p for t in tokens for p in self._word_pair(t, lang)], flags,
                       tuple(tokens))
         if len(memo) >= MEMO_LIMIT:
             memo.clear()
         memo[chunk] = found
         return found
 
-    def pairs(self, text: str, lang: str) -> tuple[Pair, ...]:
+    def pairs(self, text: str, lang: str) -> list[Pair]:
         """(word, term) of every content word of ``text`` read as ``lang``, in order."""
         if len(text) > MAX_INPUT_CHARS:
             return self._slow(text, lang)
@@ -113,22 +116,28 @@ class Analyser:
         if memo is None:
             memo = self._memo[lang] = {}
         out: list[Pair] = []
-        chunks: list[Chunk] = []
-        lexical = False
-        for piece in text.split():
-            found = memo.get(piece) or self._chunk(piece, lang, memo)
-            if found.joined:  # "COVID-19": its parts go after every word, deduplicated
-                return self._slow(text, lang)
-            chunks.append(found)
-            lexical = lexical or found.lexical
-            out.extend(found.pairs)
-        if lexical:
-            tokens = [t for c in chunks for t in c.tokens]
-            if self._needs_lexicon(tokens, lang):
-                out = []
-                for token in self.pipeline.canonical_tokens(tokens, lang):
-                    out.extend(self._word_pair(token, lang))
-        return tuple(out)
+        flags = 0
+        get = memo.get
+        pieces = text.split()
+        for piece in pieces:
+            found = get(piece)
+            if found is None:
+                found = self._chunk(piece, lang, memo)
+            flags |= found[1]
+            out += found[0]
+        if not flags:
+            return out
+        if flags & JOINED:  # "COVID-19": its parts go after every word, deduplicated
+            return self._slow(text, lang)
+        # A word that may start a lexicon phrase: the pipeline's lexicon pass over the tokens
+        # where a phrase may match, then the memoised stop words and stems.
+        tokens = [t for piece in pieces for t in (get(piece) or self._chunk(piece, lang, memo))[2]]
+        if not self._needs_lexicon(tokens, lang):
+            return out
+        out = []
+        for token in self.pipeline.canonical_tokens(tokens, lang):
+            out += self._word_pair(token, lang)
+        return out
 
     def _needs_lexicon(self, tokens: list[str], lang: str) -> bool:
         follow = self._follow.get(lang, {})
@@ -150,14 +159,13 @@ class Analyser:
             self._pairs[key] = found
         return found
 
-    def _slow(self, text: str, lang: str) -> tuple[Pair, ...]:
-        return tuple((w, stem(w, lang)) for w in
-                     self.pipeline.content_words(text, lang, parts=True))
+    def _slow(self, text: str, lang: str) -> list[Pair]:
+        return [(w, stem(w, lang)) for w in self.pipeline.content_words(text, lang, parts=True)]
 
     def entry(self, entry: Entry) -> EntryTerms:
         """Questions and alternates in their language, tags in every language (as the
         matcher always indexed them)."""
-        phrasings: list[tuple[Pair, ...]] = []
+        phrasings: list[list[Pair]] = []
         for lang, translation in entry.translations.items():
             for phrase in translation.phrasings():
                 phrasings.append(self.pairs(phrase, lang))
