@@ -31,8 +31,8 @@ from faq.text import (
 Pair = tuple[str, str]
 """(content word, index term): the word as written (for fuzzy matching), its stem (the term)."""
 
-MEMO_LIMIT = 200_000
-"""Memo entries kept per analyser before it starts over: a 10,000-entry synthetic FAQ uses about
+MEMO_LIMIT = 100_000
+"""Memo entries kept per table before it starts over: a 10,000-entry synthetic FAQ uses about
 20,000 (its words and chunks), so this only bounds a process fed an unbounded vocabulary."""
 
 
@@ -91,6 +91,13 @@ class Analyser:
             follow[lang] = {w: frozenset(n) if n is not None else None
                             for w, n in nexts.items()}
         self._follow = follow
+
+    def forget(self) -> None:
+        """Drop the memo (after a whole-FAQ build: edits analyse a few entries, and the memo of a
+        large FAQ is megabytes the snapshot does not need)."""
+        self._memo.clear()
+        self._pairs.clear()
+        self._tags.clear()
 
     def _chunk(self, chunk: str, lang: str, memo: dict[str, Chunk]) -> Chunk:
         table = ABBREVIATIONS_BY_LANGUAGE.get(lang, {})

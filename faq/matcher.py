@@ -282,6 +282,7 @@ class Matcher:
             post_slots.extend([slot] * len(ids))
             post_tf.extend(found.bag.values())
             docs.append(_make_doc(entry, found, term_ids))
+        analyser.forget()
         terms_arr = np.frombuffer(post_terms, dtype=np.int32) if post_terms else \
             np.zeros(0, np.int32)
         slots_arr = np.frombuffer(post_slots, dtype=np.int32) if post_slots else \
