@@ -16,7 +16,8 @@ from tests.conftest import RedisProcess, cli_env, free_ports
 START_TIMEOUT = 90.0  # a Python process importing FastAPI and the model on a shared 2-core box
 
 
-def wait_for(check: Callable[[], bool], what: str, process: subprocess.Popen[bytes], log: Path) -> None:
+def wait_for(check: Callable[[], bool], what: str, process: subprocess.Popen[bytes],
+             log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         assert process.poll() is None, f"serve exited ({process.returncode}): {log.read_text()}"
