@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+
 from faq.alerts import AlertError, AlertErrorCode
 from faq.conversations import ConversationError, ConversationErrorCode
 from faq.inbox import InboxError, InboxErrorCode
@@ -87,7 +89,12 @@ def alert_messages(_: Gettext, ngettext: Ngettext, lang: str) -> dict[StrEnum, W
     C = AlertErrorCode
 
     def language(d: Mapping[str, Any]) -> str:
-        return language_name(str(d.get("lang", "")), lang)
+        """As written inside a sentence ("el texto en inglés", "the English text")."""
+        code = str(d.get("lang", ""))
+        try:
+            return Locale.parse(lang).languages.get(code) or language_name(code, lang)
+        except (ValueError, UnknownLocaleError):
+            return language_name(code, lang)
 
     def invalid(d: Mapping[str, Any]) -> str:
         reasons = " ".join(dict.fromkeys(html_problem(p, _) for p in d.get("problems", ())))

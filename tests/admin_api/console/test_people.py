@@ -62,7 +62,12 @@ def test_claim_reply_close_and_a_reply_as_a_draft_entry(page: Page, console: Con
     page.goto(f"{console.url}/console/conversations/{conv_id}")
     page.get_by_label("Su respuesta").fill("<b>sin cerrar")
     page.get_by_role("button", name="Enviar la respuesta").click()
-    expect(page.get_by_role("alert")).to_contain_text("Telegram rechazaría")
+    # The reason in Spanish with its data (the tag), not the core's English.
+    expect(page.get_by_role("alert")).to_have_text(
+        "Telegram rechazaría esta respuesta: Cierre cada etiqueta que abra: <b>.")
+    page.get_by_label("Su respuesta").fill("   ")
+    page.get_by_role("button", name="Enviar la respuesta").click()
+    expect(page.get_by_role("alert")).to_have_text("Escriba primero una respuesta.")
     page.get_by_role("button", name="Cerrar la conversación").click()
     expect(page.locator(".flash")).to_contain_text("La conversación está cerrada")
     page.goto(f"{console.url}/console/conversations?status=closed")
@@ -115,6 +120,15 @@ def test_a_draft_with_html_telegram_refuses_is_not_saved(page: Page, console: Co
     page.get_by_label("Avisos de estafas").check()
     page.get_by_label("Texto en español").fill("<b>sin cerrar")
     page.get_by_label("Texto en inglés").fill("fine")
+    page.get_by_role("button", name="Vista previa").click()
+    expect(page.locator(".preview .error")).to_have_text(
+        "Telegram rechazaría este texto: Cierre cada etiqueta que abra: <b>.")
     page.get_by_role("button", name="Guardar como borrador").click()
-    expect(page.get_by_role("alert")).to_contain_text("No se guardó")
+    expect(page.get_by_role("alert")).to_have_text(
+        "No se guardó: El texto en español: Cierre cada etiqueta que abra: <b>.")
     expect(page.get_by_label("Texto en español")).to_have_value("<b>sin cerrar")
+    page.get_by_label("Texto en español").fill("Hola")
+    page.get_by_label("Texto en inglés").fill("")
+    page.get_by_role("button", name="Guardar como borrador").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "No se guardó: Falta el texto en inglés: cada idioma necesita el suyo.")
