@@ -20,6 +20,9 @@ def machine() -> str:
 
 
 def main() -> int:
+    from infomigra.threads import single_threaded_blas
+
+    single_threaded_blas()  # as every `infomigra` command runs
     print(f"machine: {machine()}\n")
     from benchmarks import matching
 

@@ -19,6 +19,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.utils.i18n import I18n
 
+from bot.metrics import BOT_REDIS_ERRORS
 from bot.people import alert_message, unsubscribe_markup
 from bot.sender import failure_reason
 from faq.alerts import Alert, AlertDesk, AlertTopic, Recipient
@@ -49,6 +50,7 @@ class BroadcastWorker:
             except asyncio.CancelledError:
                 raise
             except REDIS_DOWN as exc:
+                BOT_REDIS_ERRORS.labels(component="alerts").inc()
                 log.warning("alerts: Redis unreachable (%s)", type(exc).__name__)
             except Exception:
                 log.exception("alerts: unexpected error")

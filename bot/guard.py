@@ -13,6 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from bot.metrics import BOT_REDIS_ERRORS
 from faq.live import REDIS_DOWN
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class RedisGuard:
         try:
             result = await operation()
         except REDIS_DOWN as exc:
+            BOT_REDIS_ERRORS.labels(component="guard").inc()
             self._failed_at = self.monotonic()
             if not self.down:
                 self.down = True

@@ -25,6 +25,12 @@ RATE_LIMIT_WAIT = Counter(
     "infomigra_telegram_rate_limit_wait_seconds",
     "Seconds outgoing messages waited in the shared rate limiter, by kind of chat",
     ["chat"])
+BOT_REDIS_ERRORS = Counter(
+    "infomigra_bot_redis_errors",
+    "Times a part of the bot found Redis unreachable and carried on without it (rate_limiter:"
+    " limits in this process only; guard: per-person limit in this process; alerts, outbox:"
+    " retried later; inactive: a blocked recipient not recorded)",
+    ["component"])
 DELIVERY_FAILED = Counter(
     "infomigra_delivery_failed",
     "Replies that did not reach the person after every retry, by reason",

@@ -20,6 +20,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramFor
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.metrics import BOT_REDIS_ERRORS
 from bot.people import end_markup
 from faq.conversations import ConversationDesk, OutboxItem
 from faq.live import REDIS_DOWN
@@ -54,6 +55,7 @@ class OutboxWorker:
             except asyncio.CancelledError:
                 raise
             except REDIS_DOWN as exc:
+                BOT_REDIS_ERRORS.labels(component="outbox").inc()
                 log.warning("conversation outbox: Redis unreachable (%s)", type(exc).__name__)
                 await asyncio.sleep(IDLE_SECONDS)
             except Exception:

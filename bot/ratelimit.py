@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from bot.metrics import RATE_LIMIT_WAIT
+from bot.metrics import BOT_REDIS_ERRORS, RATE_LIMIT_WAIT
 from faq.keys import Keys
 from faq.live import REDIS_DOWN
 
@@ -157,6 +157,7 @@ class RateLimiter:
                 buckets[0].interval_ms, buckets[0].tolerance_ms,
                 buckets[1].interval_ms, buckets[1].tolerance_ms])
         except REDIS_DOWN as exc:
+            BOT_REDIS_ERRORS.labels(component="rate_limiter").inc()
             self._failed_at = self.monotonic()
             if not self._redis_down:
                 self._redis_down = True

@@ -47,7 +47,13 @@ from redis.asyncio import Redis
 
 from bot.config import BotConfig, SendPolicy
 from bot.health import BotHealth
-from bot.metrics import DELIVERY_FAILED, TELEGRAM_REQUESTS, TELEGRAM_RETRIES, TELEGRAM_RETRY_WAIT
+from bot.metrics import (
+    BOT_REDIS_ERRORS,
+    DELIVERY_FAILED,
+    TELEGRAM_REQUESTS,
+    TELEGRAM_RETRIES,
+    TELEGRAM_RETRY_WAIT,
+)
 from bot.ratelimit import RateLimiter, chat_key
 from bot.users import INACTIVE_FIELD
 from faq.keys import Keys
@@ -113,6 +119,7 @@ class Recipients:
             await self.redis.hset(self.keys.user(user_hash(self.secret, chat_id)),
                                   INACTIVE_FIELD, self.clock().isoformat())
         except REDIS_DOWN as exc:
+            BOT_REDIS_ERRORS.labels(component="inactive").inc()
             log.warning("could not store an inactive recipient (%s)", type(exc).__name__)
 
     def seen(self, user_id: int) -> None:

@@ -126,6 +126,11 @@ class LiveMatcher:
                 await asyncio.sleep(self.retry_seconds)
 
     @property
+    def redis_reachable(self) -> bool:
+        """False from the moment the follower lost Redis until it caught up again."""
+        return not self._redis_down
+
+    @property
     def following(self) -> bool:
         """True while a task from ``start()`` follows the change notices (one is enough)."""
         return self._follower is not None and not self._follower.done()

@@ -17,6 +17,8 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from uvicorn.server import HANDLED_SIGNALS
 
 from admin_api import ApiConfig, ApiServices, create_app
@@ -205,8 +207,45 @@ async def serve_services(services: Services, settings: Settings, *, host: str, p
                     log.warning("the Telegram bot did not stop in time; left behind")
 
 
+REDIS_NOT_YET = (RedisConnectionError, RedisTimeoutError, ConnectionError, TimeoutError)
+"""What "the external Redis is not there yet" looks like at start-up (as ``infomigra api``)."""
+
+
 async def run_serve(settings: Settings) -> None:
-    """``infomigra serve``: the small deployment, everything in one process."""
-    async with open_services(settings) as services:
+    """``infomigra serve``: the small deployment, everything in one process.
+
+    An external Redis that is not up yet (compose starting both at once, a managed Redis
+    restarting) is waited for, 1, 2, 4... seconds apart up to ``redis_retry_max_seconds``, with
+    one line a try instead of a traceback and an exit; a stop signal while waiting exits 0."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in HANDLED_SIGNALS:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    delay, attempt = 1.0, 1
+    try:
+        while True:
+            stack = contextlib.AsyncExitStack()
+            try:
+                services = await stack.enter_async_context(open_services(settings))
+                break
+            except REDIS_NOT_YET as exc:
+                await stack.aclose()
+                (log.error if attempt == 1 else log.warning)(
+                    "Redis unreachable at start-up (attempt %d: %s: %s); next try in %.0f s",
+                    attempt, type(exc).__name__, exc, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            if stop.is_set():
+                log.info("stopped while waiting for Redis")
+                return
+            delay, attempt = min(delay * 2, settings.redis_retry_max_seconds), attempt + 1
+    finally:
+        for sig in HANDLED_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
+    if attempt > 1:
+        log.info("Redis reachable after %d attempts", attempt)
+    async with stack:
         await serve_services(services, settings, host=settings.api_host,
                              port=settings.api_port)

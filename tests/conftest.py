@@ -35,8 +35,11 @@ from infomigra.embedding import e5_model_id, load_shipped_embedder
 from infomigra.redis_server import EmbeddedRedis, redis_server_binary
 from infomigra.runtime import Services, build_services, redis_client
 from infomigra.settings import Settings
+from infomigra.threads import single_threaded_blas
 
 TEST_HASH_SECRET = "test-hash-secret-not-for-production"
+
+single_threaded_blas()  # the suite runs in-process as `infomigra` runs: one BLAS thread
 
 
 class FakeClock:

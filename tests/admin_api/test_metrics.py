@@ -56,6 +56,7 @@ async def test_latency_by_route_template_decisions_and_the_matcher(api: Api) -> 
     assert value(text, "infomigra_matcher_revision") == revision
     assert value(text, "infomigra_matcher_entries") == len(api.services.live.matcher)
     assert re.search(r"^infomigra_redis_errors_total \d", text, re.M)
+    assert value(text, "infomigra_matcher_redis_reachable") == 1
 
 
 async def test_metrics_are_for_this_machine_unless_a_token_is_set(

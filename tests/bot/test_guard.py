@@ -17,6 +17,7 @@ from aiogram import Bot
 
 from bot.config import LOCALES_DIR, BotConfig
 from bot.factory import create_dispatcher
+from bot.metrics import BOT_REDIS_ERRORS
 from faq.loader import Content
 from infomigra.redis_server import EmbeddedRedis
 from infomigra.runtime import build_services, redis_client
@@ -59,6 +60,8 @@ async def test_answers_continue_when_redis_stops(
             assert only_sent(await maria.send(PASSPORT_ES))["text"].startswith(
                 passport.translations["es"].answer)
 
+            assert services.live.redis_reachable
+            guard_errors = BOT_REDIS_ERRORS.labels(component="guard")._value.get()
             caplog.clear()
             caplog.set_level(logging.INFO)
             server.stop()
@@ -80,6 +83,10 @@ async def test_answers_continue_when_redis_stops(
             live_logs = [r for r in caplog.records
                          if r.name == "faq.live" and "unreachable" in r.getMessage()]
             assert len(live_logs) == 1
+            # What an operator's dashboard shows: the matcher answering from its snapshot, and
+            # how often the bot carried on without Redis (once per try, not once per outage).
+            assert not services.live.redis_reachable
+            assert BOT_REDIS_ERRORS.labels(component="guard")._value.get() > guard_errors
             follower.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await follower

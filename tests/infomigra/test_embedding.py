@@ -41,3 +41,33 @@ def test_a_short_question_is_embedded_as_asked(embedder: Embedder) -> None:
     assert embedder.fit(text) == text
     direct = np.asarray(embedder._model.query(text), dtype=np.float32)
     assert np.allclose(embedder.embed_queries([text])[0], direct, atol=1e-6)
+
+
+async def test_a_repeated_question_skips_the_model_and_keeps_no_text() -> None:
+    """The second time a question is asked its vector comes from memory, without queueing
+    behind the worker (a blocked worker would hang this test), and the cache holds hashes only."""
+    import threading
+
+    embedder = E5Embedder()
+    text = "cuanto cuesta el pasaporte guatemalteco"
+    first = (await embedder.aembed_queries([text]))[0]
+    blocked = threading.Event()
+    embedder._worker.submit(blocked.wait)  # the only worker thread is now busy
+    try:
+        again = (await embedder.aembed_queries([text]))[0]
+    finally:
+        blocked.set()
+    assert np.array_equal(first, again)
+    assert embedder.queries.hits == 1
+    assert all(isinstance(k, bytes) and text.encode() not in k
+               for k in embedder.queries._data)
+
+
+def test_the_question_cache_is_bounded_and_forgets_the_oldest() -> None:
+    from infomigra.embedding import QueryVectors
+
+    cache = QueryVectors(size=3)
+    for n in range(5):
+        cache.put(f"pregunta {n}", np.full(4, n, dtype=np.float32))
+    assert [cache.get(f"pregunta {n}") is not None for n in range(5)] == \
+        [False, False, True, True, True]
