@@ -86,23 +86,29 @@ class Smalltalk:
     """Longer messages are never small talk: people who write that much are asking something."""
 
     def match(self, text: str) -> Intent | None:
+        """The intent when the message can be cut, start to end, into phrasings and fillers.
+
+        Every way of cutting counts, not only the greedy one: in "muchas gracias por la ayuda"
+        the phrasing "muchas gracias" would leave "ayuda" uncovered, while "muchas" (a filler)
+        + "gracias por la ayuda" covers it all. Of the cuts, the one whose last phrasing ends
+        latest answers (and the longest such phrasing), as "the LAST one answers" says."""
         words = tokens(text)
         if not words or len(words) > self.MAX_WORDS:
             return None
-        last: str | None = None
-        i = 0
-        while i < len(words):
-            for size in range(min(self._longest, len(words) - i), 0, -1):
-                intent_id = self._phrases.get(tuple(words[i:i + size]))
-                if intent_id is not None:
-                    last = intent_id
-                    i += size
+        # last[i]: for words[:i] covered, the intent of its last phrasing ("" when only fillers
+        # so far); absent when words[:i] cannot be covered.
+        last: dict[int, str] = {0: ""}
+        for end in range(1, len(words) + 1):
+            for size in range(min(self._longest, end), 0, -1):
+                intent_id = self._phrases.get(tuple(words[end - size:end]))
+                if intent_id is not None and end - size in last:
+                    last[end] = intent_id
                     break
             else:
-                if words[i] not in self.fillers:
-                    return None
-                i += 1
-        return self.intent(last) if last else None
+                if end - 1 in last and words[end - 1] in self.fillers:
+                    last[end] = last[end - 1]
+        found = last.get(len(words))
+        return self.intent(found) if found else None
 
     def intent(self, intent_id: str) -> Intent | None:
         return next((i for i in self.intents if i.id == intent_id), None)

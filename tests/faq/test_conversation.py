@@ -38,6 +38,17 @@ def test_small_talk_is_the_whole_message_or_nothing(message: str, expected: str 
     assert (intent.id if intent else None) == expected
 
 
+@pytest.mark.parametrize(("message", "expected"), [
+    # "muchas gracias" is a phrasing too: cutting there first would leave "ayuda" uncovered.
+    ("Muchas gracias por la ayuda!", "thanks"), ("muchas gracias por la informacion", "thanks"),
+    ("thank you so much, bye", "goodbye"), ("muchas gracias por la visa", None),
+])
+def test_small_talk_is_found_whichever_way_the_message_is_cut(message: str,
+                                                              expected: str | None) -> None:
+    intent = load_conversation().smalltalk.match(message)
+    assert (intent.id if intent else None) == expected
+
+
 def test_a_broken_file_names_itself_and_the_field(tmp_path: Path) -> None:
     (tmp_path / "smalltalk.yaml").write_text("intents:\n  - id: Hola\n    reply: {}\n")
     with pytest.raises(ConversationError) as exc:
