@@ -34,7 +34,12 @@ from redis.asyncio import Redis
 from faq.crypto import ChatCipher
 from faq.keys import Keys
 from faq.models import LanguageCode, Slug
-from faq.telegram_html import TELEGRAM_MESSAGE_LIMIT, validate_html, visible_length
+from faq.telegram_html import (
+    TELEGRAM_MESSAGE_LIMIT,
+    TelegramHtmlError,
+    validate_html,
+    visible_length,
+)
 
 Clock = Callable[[], datetime]
 TOPICS_FILE = Path(__file__).with_name("alert_topics.yaml")
@@ -136,8 +141,28 @@ return 1
 """
 
 
+class AlertErrorCode(StrEnum):
+    """Why an alert action was refused, for front doors that say it in their own words."""
+
+    NO_TOPIC = "no_topic"
+    UNKNOWN_TOPIC = "unknown_topic"
+    TEXT_MISSING = "text_missing"
+    TEXT_INVALID = "text_invalid"
+    TEXT_TOO_LONG = "text_too_long"
+    LANGUAGE_NOT_OFFERED = "language_not_offered"
+    OWN_ALERT = "own_alert"
+    NOT_DRAFT = "not_draft"
+
+
 class AlertError(ValueError):
-    """An alert action that cannot be done as asked; the message says why, plainly."""
+    """An alert action that cannot be done as asked; the message says why, plainly (in
+    English); ``code`` and ``details`` (a language, a limit, topic ids) say it as data."""
+
+    def __init__(self, code: AlertErrorCode, message: str, *,
+                 details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.details = details or {}
 
 
 class AlertNotFound(LookupError):
@@ -291,28 +316,36 @@ class AlertDesk:
         known = {t.id for t in await self.topics()}
         chosen = list(dict.fromkeys(topics))
         if not chosen:
-            raise AlertError("choose at least one alert topic")
+            raise AlertError(AlertErrorCode.NO_TOPIC, "choose at least one alert topic")
         unknown = [t for t in chosen if t not in known]
         if unknown:
-            raise AlertError(f"unknown alert topic(s): {', '.join(unknown)}; the topics are "
-                             f"{', '.join(sorted(known))}")
+            raise AlertError(AlertErrorCode.UNKNOWN_TOPIC,
+                             f"unknown alert topic(s): {', '.join(unknown)}; the topics are "
+                             f"{', '.join(sorted(known))}", details={"topics": unknown})
         clean: dict[str, str] = {}
         for lang in self.languages:
             text = (texts.get(lang) or "").strip()
             if not text:
-                raise AlertError(f"the {lang!r} text is missing: every offered language "
-                                 f"({', '.join(self.languages)}) needs one")
+                raise AlertError(AlertErrorCode.TEXT_MISSING,
+                                 f"the {lang!r} text is missing: every offered language "
+                                 f"({', '.join(self.languages)}) needs one",
+                                 details={"lang": lang})
             try:
                 validate_html(text)
-            except ValueError as exc:
-                raise AlertError(f"the {lang!r} text: {exc}") from exc
+            except TelegramHtmlError as exc:
+                raise AlertError(AlertErrorCode.TEXT_INVALID, f"the {lang!r} text: {exc}",
+                                 details={"lang": lang, "problems": exc.problems}) from exc
             if visible_length(text) > TELEGRAM_MESSAGE_LIMIT - ALERT_MARGIN:
-                raise AlertError(f"the {lang!r} text is longer than "
-                                 f"{TELEGRAM_MESSAGE_LIMIT - ALERT_MARGIN} characters")
+                limit = TELEGRAM_MESSAGE_LIMIT - ALERT_MARGIN
+                raise AlertError(AlertErrorCode.TEXT_TOO_LONG,
+                                 f"the {lang!r} text is longer than {limit} characters",
+                                 details={"lang": lang, "limit": limit})
             clean[lang] = text
         extra = sorted(set(texts) - set(self.languages))
         if extra:
-            raise AlertError(f"language(s) {', '.join(extra)} are not offered")
+            raise AlertError(AlertErrorCode.LANGUAGE_NOT_OFFERED,
+                             f"language(s) {', '.join(extra)} are not offered",
+                             details={"languages": extra})
         alert_id = secrets.token_hex(5)
         now = self.clock()
         # Two commands, not one MULTI: the alert and the index are in different slots. The
@@ -330,13 +363,15 @@ class AlertDesk:
         """The second person's yes: fixes the recipients and queues the delivery."""
         alert = await self.get(alert_id)
         if alert.created_by_key == actor_key:
-            raise AlertError("an alert must be approved by someone other than its author "
+            raise AlertError(AlertErrorCode.OWN_ALERT,
+                             "an alert must be approved by someone other than its author "
                              "(two people for any mass message)")
         key = self.keys.alert(alert_id)
         if not await self._transition(keys=[key], args=[AlertStatus.DRAFT.value,
                                                         AlertStatus.APPROVING.value]):
-            raise AlertError(f"alert {alert_id!r} is {alert.status.value}, not a draft: it "
-                             f"can be approved only once")
+            raise AlertError(AlertErrorCode.NOT_DRAFT,
+                             f"alert {alert_id!r} is {alert.status.value}, not a draft: it "
+                             f"can be approved only once", details={"status": alert.status.value})
         recipients: dict[str, str] = {}
         for topic_id in alert.topics:
             for user, value in (await self.redis.hgetall(

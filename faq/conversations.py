@@ -25,6 +25,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -72,8 +73,25 @@ return 1
 """
 
 
+class ConversationErrorCode(StrEnum):
+    """Why a conversation action was refused, for front doors that say it in their own words."""
+
+    REPLY_EMPTY = "reply_empty"
+    REPLY_TOO_LONG = "reply_too_long"
+    BAD_STATUS = "bad_status"
+    CLAIMED = "claimed"
+    CLOSED = "closed"
+
+
 class ConversationError(ValueError):
-    """A conversation action that cannot be done as asked; the message says why, plainly."""
+    """A conversation action that cannot be done as asked; the message says why, plainly (in
+    English); ``code`` and ``details`` (a limit, who holds it) say it as data."""
+
+    def __init__(self, code: ConversationErrorCode, message: str, *,
+                 details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.details = details or {}
 
 
 class ConversationNotFound(LookupError):
@@ -84,14 +102,16 @@ class ConversationNotFound(LookupError):
 
 class ConversationClaimed(ConversationError):
     def __init__(self, holder: str) -> None:
-        super().__init__(f"this conversation is being answered by {holder}; claim it with "
-                         f"force to take it over")
+        super().__init__(ConversationErrorCode.CLAIMED,
+                         f"this conversation is being answered by {holder}; claim it with "
+                         f"force to take it over", details={"holder": holder})
         self.holder = holder
 
 
 class ConversationClosed(ConversationError):
     def __init__(self, conv_id: str) -> None:
-        super().__init__(f"conversation {conv_id!r} is closed; the person can open a new one")
+        super().__init__(ConversationErrorCode.CLOSED,
+                         f"conversation {conv_id!r} is closed; the person can open a new one")
         self.conv_id = conv_id
 
 
@@ -279,12 +299,13 @@ def validate_reply(text: str) -> str:
     """Telegram HTML that Telegram will accept, short enough for one message."""
     text = text.strip()
     if not text:
-        raise ConversationError("the reply is empty")
+        raise ConversationError(ConversationErrorCode.REPLY_EMPTY, "the reply is empty")
     validate_html(text)
     if visible_length(text) > TELEGRAM_MESSAGE_LIMIT - REPLY_MARGIN:
-        raise ConversationError(f"the reply is longer than "
-                                f"{TELEGRAM_MESSAGE_LIMIT - REPLY_MARGIN} characters; "
-                                f"split it in two")
+        limit = TELEGRAM_MESSAGE_LIMIT - REPLY_MARGIN
+        raise ConversationError(ConversationErrorCode.REPLY_TOO_LONG,
+                                f"the reply is longer than {limit} characters; split it in two",
+                                details={"limit": limit})
     return text
 
 
@@ -386,7 +407,8 @@ class ConversationDesk:
         """``open`` (longest waiting first), ``mine`` (open, claimed by ``actor``), ``closed``
         (most recently closed first); without messages."""
         if status not in STATUSES:
-            raise ConversationError(f"status must be one of {', '.join(STATUSES)}")
+            raise ConversationError(ConversationErrorCode.BAD_STATUS,
+                                    f"status must be one of {', '.join(STATUSES)}")
         limit = self.options.list_limit
         if status == "closed":
             ids = await self.redis.zrevrange(self.keys.conversations("closed"), 0, limit - 1)

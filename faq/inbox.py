@@ -16,6 +16,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -41,8 +43,24 @@ class InboxOptions:
     max_items: int = 5000        # newest questions read per request (bounded cost)
 
 
+class InboxErrorCode(StrEnum):
+    """Why an inbox action was refused, for front doors that say it in their own words."""
+
+    NO_PHRASINGS = "no_phrasings"
+    NO_TRANSLATION = "no_translation"
+    TOO_MANY_ALTERNATES = "too_many_alternates"
+    KEEPS_CHANGING = "keeps_changing"
+
+
 class InboxError(ValueError):
-    """An inbox action that cannot be done as asked; the message says why, plainly."""
+    """An inbox action that cannot be done as asked; the message says why, plainly (in
+    English); ``code`` and ``details`` (the entry, the language, a limit) say it as data."""
+
+    def __init__(self, code: InboxErrorCode, message: str, *,
+                 details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.details = details or {}
 
 
 class ClusterNotFound(LookupError):
@@ -188,20 +206,26 @@ class InboxDesk:
         chosen = list(phrasings) if phrasings is not None else cluster.phrasings(lang)
         chosen = [" ".join(p.split()) for p in chosen if p and p.strip()]
         if not chosen:
-            raise InboxError(f"no {lang!r} phrasings to add: choose at least one")
+            raise InboxError(InboxErrorCode.NO_PHRASINGS,
+                             f"no {lang!r} phrasings to add: choose at least one",
+                             details={"lang": lang})
         for _ in range(SAVE_ATTEMPTS):
             entry = await self.store.get(entry_id)
             if entry is None:
                 raise EntryNotFound(entry_id)
             if lang not in entry.translations:
-                raise InboxError(f"entry {entry_id!r} has no {lang!r} translation to add "
-                                 f"phrasings to")
+                raise InboxError(InboxErrorCode.NO_TRANSLATION,
+                                 f"entry {entry_id!r} has no {lang!r} translation to add "
+                                 f"phrasings to", details={"entry": entry_id, "lang": lang})
             tr = entry.translations[lang]
             present = {p.casefold() for p in tr.phrasings()}
             added = [p for p in dict.fromkeys(chosen) if p.casefold() not in present]
             if len(tr.alternates) + len(added) > ALTERNATES_MAX:
-                raise InboxError(f"entry {entry_id!r} would have more than {ALTERNATES_MAX} "
-                                 f"{lang!r} alternates; remove some first")
+                raise InboxError(InboxErrorCode.TOO_MANY_ALTERNATES,
+                                 f"entry {entry_id!r} would have more than {ALTERNATES_MAX} "
+                                 f"{lang!r} alternates; remove some first",
+                                 details={"entry": entry_id, "lang": lang,
+                                          "limit": ALTERNATES_MAX})
             if not added:
                 await self.stats.dismiss(cluster.item_ids)
                 return AttachResult(entry, [], cluster.count)
@@ -218,7 +242,9 @@ class InboxDesk:
                 continue  # someone saved meanwhile: add to their version instead
             await self.stats.dismiss(cluster.item_ids)
             return AttachResult(saved, added, cluster.count)
-        raise InboxError(f"entry {entry_id!r} keeps changing; try again in a moment")
+        raise InboxError(InboxErrorCode.KEEPS_CHANGING,
+                         f"entry {entry_id!r} keeps changing; try again in a moment",
+                         details={"entry": entry_id})
 
     async def dismiss(self, cluster_id: str, *, actor: str) -> int:
         """Drop the cluster's questions (not worth an answer); audited as ``inbox-dismiss``."""

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 TELEGRAM_MESSAGE_LIMIT = 4096
 ALLOWED_TAGS: frozenset[str] = frozenset(
@@ -39,8 +41,51 @@ _ENTITY_RE = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9
 _CONTEXT = 12
 
 
+class HtmlProblemCode(StrEnum):
+    """Why Telegram would refuse a text, as a stable code: front doors in other languages (the
+    console) say it in their own words; the English ``message`` stays for the API and the CLI."""
+
+    BARE_LT = "bare_lt"
+    BARE_GT = "bare_gt"
+    BARE_AMP = "bare_amp"
+    UNKNOWN_ENTITY = "unknown_entity"
+    SELF_CLOSING = "self_closing"
+    TAG_NOT_ALLOWED = "tag_not_allowed"
+    CLOSING_MISMATCH = "closing_mismatch"
+    LINK_NEEDS_HREF = "link_needs_href"
+    LINK_ONLY_HREF = "link_only_href"
+    SPAN_NOT_SPOILER = "span_not_spoiler"
+    CODE_CLASS = "code_class"
+    BLOCKQUOTE_ATTRIBUTE = "blockquote_attribute"
+    NO_ATTRIBUTES = "no_attributes"
+    INSIDE_CODE = "inside_code"
+    INSIDE_LINK = "inside_link"
+    NESTED_BLOCKQUOTE = "nested_blockquote"
+    UNCLOSED = "unclosed"
+
+
+@dataclass(frozen=True, eq=False)
+class HtmlProblem:
+    """One reason, with its data (``tag``, ``near``, ``expected``, ``tags``) apart from prose."""
+
+    code: HtmlProblemCode
+    message: str
+    details: Mapping[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class TelegramHtmlError(ValueError):
-    """The text is not HTML that Telegram accepts."""
+    """The text is not HTML that Telegram accepts; ``problems`` says every reason."""
+
+    def __init__(self, problems: Sequence[HtmlProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(p.message for p in self.problems))
+
+    @property
+    def code(self) -> HtmlProblemCode | None:
+        return self.problems[0].code if self.problems else None
 
 
 @dataclass(frozen=True)
@@ -64,40 +109,52 @@ def _attributes(raw: str) -> dict[str, str]:
     return found
 
 
-def _check_start(name: str, attrs: dict[str, str], stack: list[str]) -> list[str]:
-    errors: list[str] = []
+def _check_start(name: str, attrs: dict[str, str], stack: list[str]) -> list[HtmlProblem]:
+    errors: list[HtmlProblem] = []
+    C = HtmlProblemCode
+
+    def add(code: HtmlProblemCode, message: str) -> None:
+        errors.append(HtmlProblem(code, message, {"tag": name}))
+
     if name == "a":
         href = attrs.get("href")
         if not href or not _URL_RE.match(href):
-            errors.append("a link <a> needs href with a full http(s) address")
+            add(C.LINK_NEEDS_HREF, "a link <a> needs href with a full http(s) address")
         if set(attrs) - {"href"}:
-            errors.append("a link <a> may only have the href attribute")
+            add(C.LINK_ONLY_HREF, "a link <a> may only have the href attribute")
     elif name == "span":
         if attrs.get("class") != "tg-spoiler" or len(attrs) > 1:
-            errors.append('<span> is only allowed as <span class="tg-spoiler">')
+            add(C.SPAN_NOT_SPOILER, '<span> is only allowed as <span class="tg-spoiler">')
     elif name == "code":
         if set(attrs) - {"class"} or not attrs.get("class", "language-").startswith("language-"):
-            errors.append('<code> takes only class="language-..." (inside <pre>)')
+            add(C.CODE_CLASS, '<code> takes only class="language-..." (inside <pre>)')
     elif name == "blockquote":
         if set(attrs) - {"expandable"}:
-            errors.append("<blockquote> takes only the expandable attribute")
+            add(C.BLOCKQUOTE_ATTRIBUTE, "<blockquote> takes only the expandable attribute")
     elif attrs:
-        errors.append(f"<{name}> takes no attributes")
+        add(C.NO_ATTRIBUTES, f"<{name}> takes no attributes")
     inside = set(stack)
     if inside & {"code", "pre"} and not (name == "code" and stack and stack[-1] == "pre"):
-        errors.append(f"<{name}> cannot be inside <code> or <pre> (Telegram shows those as "
-                      "plain code)")
+        add(C.INSIDE_CODE, f"<{name}> cannot be inside <code> or <pre> (Telegram shows those "
+            "as plain code)")
     elif name in {"a", "code", "pre"} and "a" in inside:
-        errors.append(f"<{name}> cannot be inside a link <a>")
+        add(C.INSIDE_LINK, f"<{name}> cannot be inside a link <a>")
     elif name == "blockquote" and "blockquote" in inside:
-        errors.append("a <blockquote> cannot be inside another <blockquote>")
+        add(C.NESTED_BLOCKQUOTE, "a <blockquote> cannot be inside another <blockquote>")
     return errors
 
 
 def tokenize(text: str) -> tuple[list[Token], list[str]]:
     """The text as tags, entities and text runs as Telegram reads it, and every problem."""
+    tokens, problems = scan(text)
+    return tokens, [p.message for p in problems]
+
+
+def scan(text: str) -> tuple[list[Token], list[HtmlProblem]]:
+    """``tokenize`` with each problem's code and data."""
+    C = HtmlProblemCode
     tokens: list[Token] = []
-    errors: list[str] = []
+    errors: list[HtmlProblem] = []
     stack: list[str] = []
     i, n, run = 0, len(text), 0
 
@@ -113,21 +170,26 @@ def tokenize(text: str) -> tuple[list[Token], list[str]]:
             match = end or start
             name = match.group(1).lower() if match else ""
             if match is None:  # "precio <US$50", "1 < 2": not a tag at all
-                errors.append(f"a bare '<' must be written as &lt; (near "
-                              f"\"{_near(text, i)}\")")
+                near = _near(text, i)
+                errors.append(HtmlProblem(C.BARE_LT, f"a bare '<' must be written as &lt; "
+                                          f"(near \"{near}\")", {"near": near}))
                 i += 1
                 continue
             flush(i)
             if start is not None and start.group(3):
-                errors.append(f"self-closing tag <{name}/> is not allowed; use a line break "
-                              "instead")
+                errors.append(HtmlProblem(C.SELF_CLOSING, f"self-closing tag <{name}/> is not "
+                                          "allowed; use a line break instead", {"tag": name}))
             elif name not in ALLOWED_TAGS:
-                errors.append(f"tag <{name}> is not allowed (use b, i, u, s, a, code, pre, "
-                              "blockquote); to show a '<', write &lt;")
+                errors.append(HtmlProblem(C.TAG_NOT_ALLOWED, f"tag <{name}> is not allowed (use "
+                                          "b, i, u, s, a, code, pre, blockquote); to show a "
+                                          "'<', write &lt;", {"tag": name}))
             elif end is not None:
                 if not stack or stack[-1] != name:
                     expected = f"</{stack[-1]}>" if stack else "no closing tag"
-                    errors.append(f"closing tag </{name}> does not match: expected {expected}")
+                    errors.append(HtmlProblem(
+                        C.CLOSING_MISMATCH,
+                        f"closing tag </{name}> does not match: expected {expected}",
+                        {"tag": name, "expected": stack[-1] if stack else ""}))
                     if name in stack:
                         while stack and stack.pop() != name:
                             pass
@@ -140,18 +202,23 @@ def tokenize(text: str) -> tuple[list[Token], list[str]]:
                 tokens.append(Token("start", match.group(0), name))
             i = run = match.end()
         elif char == ">":
-            errors.append(f"a bare '>' must be written as &gt; (near \"{_near(text, i)}\")")
+            near = _near(text, i)
+            errors.append(HtmlProblem(C.BARE_GT, f"a bare '>' must be written as &gt; (near "
+                                      f"\"{near}\")", {"near": near}))
             i += 1
         elif char == "&":
             entity = _ENTITY_RE.match(text, i)
             if entity is None:
-                errors.append(f"a bare '&' must be written as &amp; (near "
-                              f"\"{_near(text, i)}\")")
+                near = _near(text, i)
+                errors.append(HtmlProblem(C.BARE_AMP, f"a bare '&' must be written as &amp; "
+                                          f"(near \"{near}\")", {"near": near}))
                 i += 1
                 continue
             body = entity.group(1)
             if not body.startswith("#") and body not in NAMED_ENTITIES:
-                errors.append(f"&{body}; is not an entity Telegram knows; write &amp; for '&'")
+                errors.append(HtmlProblem(C.UNKNOWN_ENTITY, f"&{body}; is not an entity "
+                                          "Telegram knows; write &amp; for '&'",
+                                          {"entity": f"&{body};"}))
             flush(i)
             tokens.append(Token("entity", entity.group(0)))
             i = run = entity.end()
@@ -159,19 +226,28 @@ def tokenize(text: str) -> tuple[list[Token], list[str]]:
             i += 1
     flush(n)
     if stack:
-        errors.append("unclosed tag(s): " + ", ".join(f"<{t}>" for t in stack))
+        tags = ", ".join(f"<{t}>" for t in stack)
+        errors.append(HtmlProblem(C.UNCLOSED, "unclosed tag(s): " + tags, {"tags": tags}))
     return tokens, errors
+
+
+def html_problems(text: str) -> list[HtmlProblem]:
+    """Every reason Telegram would refuse ``text`` (empty when it is fine), each once."""
+    unique: dict[str, HtmlProblem] = {}
+    for problem in scan(text)[1]:
+        unique.setdefault(problem.message, problem)
+    return list(unique.values())
 
 
 def html_errors(text: str) -> list[str]:
     """Every reason Telegram would refuse ``text`` (empty when it is fine)."""
-    return list(dict.fromkeys(tokenize(text)[1]))
+    return [p.message for p in html_problems(text)]
 
 
 def validate_html(text: str) -> str:
-    errors = html_errors(text)
-    if errors:
-        raise TelegramHtmlError("; ".join(errors))
+    problems = html_problems(text)
+    if problems:
+        raise TelegramHtmlError(problems)
     return text
 
 

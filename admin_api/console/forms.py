@@ -2,13 +2,16 @@
 
 The core says why an entry is refused in plain English, per field path
 (``translations.es.answer``); here each reason goes next to the input it is about, in the staff
-member's language. A reason the console has no translation for is shown as the core wrote it.
+member's language: HTML problems by their codes (``errors``), pydantic's and the core's other
+sentences by their wording. A reason the console has no translation for is shown as a generic
+sentence in the staff member's language (the English goes to the log at DEBUG), never as it is.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -17,8 +20,12 @@ from starlette.datastructures import FormData
 
 from faq.exchange import Problem
 from faq.models import Entry
-from faq.telegram_html import html_errors
+from faq.telegram_html import html_problems
 
+from .errors import generic, html_problem, html_text_problems
+from .i18n import Ngettext
+
+log = logging.getLogger(__name__)
 Gettext = Callable[[str], str]
 _LIST_SPLIT = re.compile(r"[,;\n]")
 
@@ -111,6 +118,10 @@ class EntryForm:
         return out
 
 
+    def answer_inputs(self) -> dict[str, str]:
+        """Each answer as typed, by its input's name (``answer_es``)."""
+        return {f"answer_{lang}": tr["answer"] for lang, tr in self.translations.items()}
+
     def publishing_problems(self) -> list[Problem]:
         """The rules of a published entry, said even when another field is wrong (the model
         checks them only once every field is valid, so the editor would meet them one by one)."""
@@ -150,7 +161,8 @@ def field_for(problem: Problem) -> str:
     return head or "entry"
 
 
-def _patterns(_: Gettext) -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]:
+def _patterns(_: Gettext, ngettext: Ngettext
+              ) -> list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]:
     def fixed(text: str) -> Callable[[re.Match[str]], str]:
         return lambda m: text
 
@@ -158,15 +170,19 @@ def _patterns(_: Gettext) -> list[tuple[re.Pattern[str], Callable[[re.Match[str]
         (re.compile(r"^is required$"), fixed(_("This is required."))),
         (re.compile(r"^Field required$"), fixed(_("This is required."))),
         (re.compile(r"String should have at least (\d+) characters?"),
-         lambda m: _("Write at least {n} characters.").format(n=m.group(1))),
+         lambda m: ngettext("Write at least {n} character.", "Write at least {n} characters.",
+                            int(m.group(1))).format(n=m.group(1))),
         (re.compile(r"String should have at most (\d+) characters?"),
-         lambda m: _("Write at most {n} characters.").format(n=m.group(1))),
+         lambda m: ngettext("Write at most {n} character.", "Write at most {n} characters.",
+                            int(m.group(1))).format(n=m.group(1))),
         (re.compile(r"List should have at most (\d+) items?"),
          lambda m: _("Too many: at most {n}.").format(n=m.group(1))),
         (re.compile(r"needs at least one source"),
          fixed(_("A published entry needs at least one source with a web address."))),
         (re.compile(r"needs reviewed_on"),
          fixed(_("A published entry needs the date its facts were last checked."))),
+        (re.compile(r"a source needs an http\(s\) address"),
+         fixed(_("Write a full web address that starts with https://"))),
         (re.compile(r"web address"),
          fixed(_("Write a full web address that starts with https://"))),
         (re.compile(r"URL"), fixed(_("Write a full web address that starts with https://"))),
@@ -184,6 +200,11 @@ def _patterns(_: Gettext) -> list[tuple[re.Pattern[str], Callable[[re.Match[str]
          fixed(_("Choose a status from the list."))),
         (re.compile(r"is used by two entries"), fixed(_("This id is used twice."))),
         (re.compile(r"is not offered"), fixed(_("This language is not offered."))),
+        (re.compile(r"must be a language code"),
+         fixed(_("Use a language code of two or three lowercase letters, like es."))),
+        (re.compile(r"is not a known field"), fixed(_("The console does not know this field."))),
+        # An answer's HTML problems come from their codes (``_parts``); these wordings are for
+        # a problem without the text at hand (restoring a stored version).
         (re.compile(r"tag <([\w-]+)> is not allowed"),
          lambda m: _("Telegram does not accept <{tag}>; use b, i, u, s, a, code, pre or "
                      "blockquote.").format(tag=m.group(1))),
@@ -199,23 +220,39 @@ def _patterns(_: Gettext) -> list[tuple[re.Pattern[str], Callable[[re.Match[str]
     ]
 
 
-def plain(message: str, _: Gettext) -> str:
-    for pattern, words in _patterns(_):
+def plain(message: str, _: Gettext, ngettext: Ngettext) -> str:
+    for pattern, words in _patterns(_, ngettext):
         found = pattern.search(message)
         if found:
             return words(found)
-    return message
+    log.debug("no console wording for the core's field problem: %s", message)
+    return generic(_)
 
 
 def answer_problems(answer: str, _: Gettext) -> list[str]:
     """Why Telegram would refuse an answer, one plain sentence per reason."""
-    return list(dict.fromkeys(plain(err, _) for err in html_errors(answer)))
+    return html_text_problems(answer, _)
 
 
-def field_errors(problems: Iterable[Problem], _: Gettext,
-                 first_question: str = "question_es") -> dict[str, list[str]]:
+def _parts(problem: Problem, answer: str | None, _: Gettext, ngettext: Ngettext) -> list[str]:
+    """The problem's sentences; an answer's HTML problems from their codes (the answer as
+    typed gives the same problems the model found, with their data)."""
+    message = problem.message
+    words: list[str] = []
+    for found in html_problems(answer) if answer else []:
+        if found.message in message:
+            words.append(html_problem(found, _))
+            message = message.replace(found.message, "")
+    rest = [part for part in message.split("; ") if part.strip(" ;")]
+    return words + [plain(part, _, ngettext) for part in rest]
+
+
+def field_errors(problems: Iterable[Problem], _: Gettext, ngettext: Ngettext,
+                 first_question: str = "question_es",
+                 answers: Mapping[str, str] | None = None) -> dict[str, list[str]]:
     """Plain messages per form input. A list the editor picks from has one message whatever
-    went wrong; "no language at all" goes to the first question box."""
+    went wrong; "no language at all" goes to the first question box. ``answers``: the answer
+    inputs as typed (``answer_es`` -> text)."""
     errors: dict[str, list[str]] = {}
     for problem in problems:
         name = field_for(problem)
@@ -227,7 +264,7 @@ def field_errors(problems: Iterable[Problem], _: Gettext,
         elif name == "status":
             parts = [_("Choose a status from the list.")]
         else:
-            parts = [plain(part, _) for part in problem.message.split("; ")]
+            parts = _parts(problem, (answers or {}).get(name), _, ngettext)
         for words in parts:
             if words not in messages:
                 messages.append(words)

@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).with_name("templates")
 Gettext = Callable[[str], str]
+Ngettext = Callable[[str, str, int], str]
 
 
 def load_translations(locales_dir: Path | None, lang: str) -> NullTranslations:
@@ -70,6 +71,10 @@ class ConsoleI18n:
 
     def gettext(self, lang: str) -> Gettext:
         return self.translations[lang].gettext
+
+    def ngettext(self, lang: str) -> Ngettext:
+        """The form for a count, by the language's plural rule (the catalog's header)."""
+        return self.translations[lang].ngettext
 
     def environment(self, lang: str) -> Environment:
         return self.environments[lang]

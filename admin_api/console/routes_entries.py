@@ -133,7 +133,8 @@ async def create_entry(page: PageDep) -> Response:
         return await _form_page(page, form, creating=True, status=422, cluster=cluster,
                                 errors=field_errors([*exc.problems,
                                                      *form.publishing_problems()], _,
-                                                    _first_question(page)))
+                                                    page.ngettext, _first_question(page),
+                                                    form.answer_inputs()))
     except EntryExists:
         errors = {"id": [_("An entry with this identifier exists already; choose another.")]}
         return await _form_page(page, form, creating=True, status=409, errors=errors,
@@ -220,7 +221,8 @@ async def save_entry(page: PageDep, entry_id: str) -> Response:
         return await _form_page(page, form, creating=False, status=422,
                                 errors=field_errors([*exc.problems,
                                                      *form.publishing_problems()], _,
-                                                    _first_question(page)))
+                                                    page.ngettext, _first_question(page),
+                                                    form.answer_inputs()))
     except VersionConflict:
         return await _conflict(page, form, await _entry(page, entry_id))
     message = "saved" if saved.changed else "unchanged"
@@ -331,6 +333,7 @@ async def rollback(page: PageDep, entry_id: str, version: int) -> Response:
         return page.redirect(f"{PREFIX}/entries/{entry_id}/history?msg=unchanged")
     except ExchangeError as exc:
         problems: list[Problem] = exc.problems
-        messages = [m for ms in field_errors(problems, _).values() for m in ms]
+        messages = [m for ms in field_errors(problems, _, page.ngettext).values()
+                    for m in ms]
         raise Refused(422, _("Cannot restore"), " ".join(messages)) from exc
     return page.redirect(f"{PREFIX}/entries/{entry_id}?msg=restored")

@@ -111,9 +111,7 @@ async def attach(page: PageDep, cluster_id: str) -> Response:
         except EntryNotFound:
             error = _("There is no entry {id}.").format(id=entry_id)
         except InboxError as exc:
-            error = (_("The entry {id} has no text in this language yet; add it there first, "
-                       "or choose another language.").format(id=entry_id)
-                     if "translation" in str(exc) else str(exc))
+            error = page.error_text(exc)
         except ValidationError:
             error = _("Each question must have between 2 and 300 characters.")
         else:

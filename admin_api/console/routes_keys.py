@@ -1,4 +1,9 @@
-"""API keys for administrators: create (the key is shown once) and revoke."""
+"""API keys for administrators: create (the key is shown once) and revoke.
+
+Creating is POST, then a redirect to ``/keys?created=1`` (POST/redirect/GET): the new key
+travels in the session's one-time flash, so reloading the page neither creates a second key nor
+shows the first one again (it says the key was already shown).
+"""
 
 from __future__ import annotations
 
@@ -9,24 +14,32 @@ from faq.apikeys import KeyLookupError, Role
 
 from .labels import role_label
 from .routes_auth import PageDep
-from .web import PREFIX, Page, Refused
+from .web import COOKIE, PREFIX, Page, Refused
 
 router = APIRouter(include_in_schema=False)
 
 
 async def _keys_page(page: Page, status: int = 200, created: str = "", created_name: str = "",
-                     error: str | None = None, name: str = "") -> Response:
+                     error: str | None = None, name: str = "",
+                     already_shown: bool = False) -> Response:
     keys = await page.state.services.api_keys.list()
     rows = [{"key": k, "role": role_label(k.role.value, page.gettext),
              "mine": page.session is not None and page.session.key.id == k.id} for k in keys]
     return page.render("keys.html", http_status=status, rows=rows, created=created,
                        created_name=created_name, error=error, name=name,
+                       already_shown=already_shown,
                        roles=[(r.value, role_label(r.value, page.gettext)) for r in Role])
 
 
 @router.get("/keys")
-async def keys(page: PageDep) -> Response:
+async def keys(page: PageDep, created: str = "") -> Response:
     page.require()
+    if created:
+        flash = await page.sessions.take_flash(page.request.cookies.get(COOKIE))
+        if flash and isinstance(flash.get("key"), str):
+            return await _keys_page(page, created=flash["key"],
+                                    created_name=str(flash.get("name", "")))
+        return await _keys_page(page, already_shown=True)
     return await _keys_page(page)
 
 
@@ -47,8 +60,9 @@ async def create_key(page: PageDep) -> Response:
     await page.state.services.store.note(
         action="key-create", actor=page.actor,
         detail=f"key {info.id} ({info.name}), role {info.role.value}")
-    response = await _keys_page(page, 201, created=secret, created_name=info.name)
-    return response
+    await page.sessions.put_flash(str(page.request.cookies.get(COOKIE)),
+                                  {"key": secret, "name": info.name})
+    return page.redirect(f"{PREFIX}/keys?created=1")
 
 
 @router.get("/keys/{key_id}/revoke")

@@ -24,7 +24,7 @@ from faq.conversations import (
 )
 from faq.telegram_html import TelegramHtmlError
 
-from . import preview
+from . import errors, preview
 from .routes_auth import PageDep
 from .web import PREFIX, Page, Refused
 
@@ -50,12 +50,14 @@ def _alerts(page: Page) -> AlertDesk:
 
 
 def waited(seconds: int | None, page: Page) -> str:
-    _ = page.gettext
+    ngettext = page.ngettext
     if seconds is None:
         return "–"
     if seconds < 3600:
-        return _("{n} minutes").format(n=max(1, seconds // 60))
-    return _("{n} hours").format(n=seconds // 3600)
+        minutes = max(1, seconds // 60)
+        return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
+    hours = seconds // 3600
+    return ngettext("{n} hour", "{n} hours", hours).format(n=hours)
 
 
 # -- conversations ---------------------------------------------------------------------------
@@ -128,9 +130,12 @@ async def reply(page: PageDep, conv_id: str) -> Response:
     except ConversationClosed:
         return await _conversation_page(page, conv_id, status=409, text=text,
                                         error=_("This conversation is closed."))
-    except (TelegramHtmlError, ConversationError) as exc:
+    except TelegramHtmlError as exc:
         return await _conversation_page(page, conv_id, status=422, text=text, error=_(
-            "Telegram would refuse this reply: {reason}").format(reason=str(exc)))
+            "Telegram would refuse this reply: {reason}").format(reason=page.error_text(exc)))
+    except ConversationError as exc:
+        return await _conversation_page(page, conv_id, status=422, text=text,
+                                        error=page.error_text(exc))
     return page.redirect(f"{PREFIX}/conversations/{conv_id}?msg=sent")
 
 
@@ -185,7 +190,9 @@ async def create_alert(page: PageDep) -> Response:
     desk = _alerts(page)
     texts = {lang: str(data.get(f"text_{lang}") or "") for lang in page.state.config.languages}
     chosen = [str(t) for t in data.getlist("topic")]
-    previews = {lang: preview.render(text) for lang, text in texts.items() if text.strip()}
+    previews = {lang: (preview.render(text)[0],
+                       " ".join(errors.html_text_problems(text, _)) or None)
+                for lang, text in texts.items() if text.strip()}
     if data.get("action") == "preview":
         return await _alerts_page(page, texts=texts, chosen=chosen, previews=previews)
     assert page.session is not None
@@ -193,8 +200,8 @@ async def create_alert(page: PageDep) -> Response:
         alert = await desk.create(chosen, texts, actor=page.actor, actor_key=page.session.key.id)
     except AlertError as exc:
         return await _alerts_page(page, status=422, texts=texts, chosen=chosen,
-                                  previews=previews, error=_("Not saved: {reason}.").format(
-                                      reason=str(exc)))
+                                  previews=previews, error=_("Not saved: {reason}").format(
+                                      reason=page.error_text(exc)))
     return page.redirect(f"{PREFIX}/alerts/{alert.id}?msg=drafted")
 
 
@@ -228,5 +235,6 @@ async def approve(page: PageDep, alert_id: str) -> Response:
         raise Refused(404, _("Not found"), _("There is no such alert.")) from exc
     except AlertError as exc:
         raise Refused(409, _("Not approved"), _(
-            "This alert cannot be approved: {reason}.").format(reason=str(exc))) from exc
+            "This alert cannot be approved: {reason}").format(
+                reason=page.error_text(exc))) from exc
     return page.redirect(f"{PREFIX}/alerts/{alert_id}?msg=approved")

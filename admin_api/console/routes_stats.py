@@ -1,5 +1,5 @@
 """Managers' statistics: a date range, charts drawn on the server (SVG) with their tables, and a
-CSV download for every table."""
+CSV download for every table; and the helpdesk conversations' figures (``faq.conversations``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from faq.stats import DayTotals, EntryStats
 
 from .labels import language_name
 from .routes_auth import PageDep
-from .web import Page
+from .routes_people import waited
+from .web import Page, Refused
 
 router = APIRouter(include_in_schema=False)
 DEFAULT_DAYS = 30
@@ -143,7 +144,40 @@ async def stats_page(page: PageDep, start: str = "", end: str = "") -> Response:
     span = _span(page, start, end)
     tables = await _tables(page, span)
     return page.render("stats.html", span=span, chart=bars(tables["days"]),
-                       rate=rate_line(tables["days"]), share=share, **tables)
+                       rate=rate_line(tables["days"]), share=share,
+                       helpdesk=page.state.services.conversations is not None, **tables)
+
+
+def _median(seconds: float | None, page: Page) -> str:
+    return waited(None if seconds is None else round(seconds), page)
+
+
+@router.get("/stats/conversations")
+async def conversation_stats(page: PageDep, start: str = "", end: str = "") -> Response:
+    """Opened, answered and the median wait for a first reply, by language (the core's
+    figures, as the API gives them), with the conversations open right now."""
+    page.require(Role.MANAGER)
+    _ = page.gettext
+    desk = page.state.services.conversations
+    if desk is None:
+        raise Refused(404, _("Not switched on"),
+                      _("Talking to a person is not switched on for this service."))
+    span = _span(page, start, end)
+    figures = await desk.stats(span.start, span.end)
+    open_now = await desk.list_conversations("open")
+    now = desk.clock()
+    waits = [w for w in (c.waiting_seconds(now) for c in open_now) if w is not None]
+    rows = [{"name": language_name(code, page.lang), "opened": f.opened,
+             "answered": f.answered, "share": share(f.answered, f.opened),
+             "median": _median(f.median_first_reply_seconds, page),
+             "open_now": sum(1 for c in open_now if c.lang == code)}
+            for code, f in sorted(figures.by_language.items(),
+                                  key=lambda kv: (-kv[1].opened, kv[0]))]
+    return page.render(
+        "conversation_stats.html", span=span, total=figures.total, rows=rows,
+        share=share, median=_median(figures.total.median_first_reply_seconds, page),
+        open_count=len(open_now), limited=len(open_now) >= desk.options.list_limit,
+        longest=waited(max(waits), page) if waits else "–")
 
 
 CSV_TABLES = ("daily", "languages", "entries", "worst", "unanswered")

@@ -4,15 +4,26 @@ The browser holds only a random session token in an HttpOnly cookie; Redis holds
 under the token's SHA-256 (a copy of the database opens no session) with the digest of the key
 it was opened with, so revoking the key ends its sessions at the next request. Sessions expire
 after ``idle_seconds`` without a request and after ``max_seconds`` in any case.
+
+A session can hold one flash: something to show once on the page a POST redirects to (a new
+API key). It is encrypted under a key derived from the session cookie, which Redis never holds,
+so a copy of the database cannot read it; reading it deletes it, so a reload shows nothing.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
+import json
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from redis.asyncio import Redis
 
 from faq.apikeys import ApiKey, ApiKeyRegistry
@@ -27,8 +38,16 @@ MAX_SECONDS = 12 * 3600
 SIGNIN_LINK_SECONDS = 24 * 3600
 
 
+FLASH_FIELD = "flash"
+FLASH_NONCE_BYTES = 12  # AES-GCM's standard nonce size (NIST SP 800-38D)
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _flash_cipher(token: str) -> AESGCM:
+    return AESGCM(hmac.new(token.encode(), b"im-console-flash", hashlib.sha256).digest())
 
 
 @dataclass(frozen=True)
@@ -81,6 +100,32 @@ class SessionStore:
 
     async def set_language(self, session: Session, lang: str) -> None:
         await self.redis.hset(self.keys.console_session(session.digest), "lang", lang)
+
+    async def put_flash(self, token: str, payload: dict[str, Any]) -> None:
+        """Keep ``payload`` for the next page of this session only (replacing an unread one)."""
+        nonce = os.urandom(FLASH_NONCE_BYTES)
+        sealed = _flash_cipher(token).encrypt(nonce, json.dumps(payload).encode(), None)
+        await self.redis.hset(self.keys.console_session(_digest(token)), FLASH_FIELD,
+                              base64.b64encode(nonce + sealed).decode())
+
+    async def take_flash(self, token: str | None) -> dict[str, Any] | None:
+        """The flash, once: it is deleted in the same transaction that reads it."""
+        if not token or len(token) > 200:
+            return None
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hget(self.keys.console_session(_digest(token)), FLASH_FIELD)
+        pipe.hdel(self.keys.console_session(_digest(token)), FLASH_FIELD)
+        value, _ = await pipe.execute()
+        if not value:
+            return None
+        try:
+            raw = base64.b64decode(as_text(value))
+            opened = _flash_cipher(token).decrypt(raw[:FLASH_NONCE_BYTES],
+                                                  raw[FLASH_NONCE_BYTES:], None)
+            payload = json.loads(opened)
+        except (InvalidTag, ValueError):
+            return None
+        return payload if isinstance(payload, dict) else None
 
     async def close(self, token: str | None) -> None:
         if token:

@@ -22,7 +22,8 @@ from faq.apikeys import Role
 
 from ..clients import forwarded_https
 from ..config import ApiState
-from .i18n import ConsoleI18n, pick_language
+from .errors import core_error
+from .i18n import ConsoleI18n, Ngettext, pick_language
 from .labels import language_name
 from .sessions import Session, SessionStore
 
@@ -81,6 +82,14 @@ class Page:
         return self.session is not None and self.session.key.allows(*roles)
 
     @property
+    def ngettext(self) -> Ngettext:
+        return self.console.i18n.ngettext(self.lang)
+
+    def error_text(self, exc: Exception) -> str:
+        """A core refusal in the staff member's words (never the core's English)."""
+        return core_error(exc, self.gettext, self.ngettext, self.lang)
+
+    @property
     def can_edit(self) -> bool:
         return self.can(Role.EDITOR)
 
@@ -108,14 +117,16 @@ class Page:
         _ = self.gettext
         code = self.request.query_params.get("msg", "")
         count = self.request.query_params.get("n", "")
+        added = int(count) if count.isdigit() and len(count) < 7 else 0
         messages = {
             "created": _("The entry was created."),
             "saved": _("Your changes were saved."),
             "unchanged": _("Nothing had changed, so nothing was saved."),
             "archived": _("The entry was archived; the bot no longer answers with it."),
             "restored": _("Done: it is back."),
-            "attached": _("Questions added to this entry: {n}.").format(
-                n=count if count.isdigit() else 0),
+            "attached": self.ngettext(
+                "{n} question was added to this entry.",
+                "{n} questions were added to this entry.", added).format(n=added),
             "changed": _("Someone changed this in the meantime; check again before you "
                          "confirm."),
             "revoked": _("The key was revoked."),

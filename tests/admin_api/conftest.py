@@ -45,7 +45,9 @@ class ThreadServer:
         port = self.server.servers[0].sockets[0].getsockname()[1]
         return f"http://127.0.0.1:{port}"
 
-    async def start(self, timeout: float = 20.0) -> None:
+    async def start(self, timeout: float = 120.0) -> None:
+        """Generous: the first app of a run may embed every phrasing before it is up (15 s on
+        an idle core; twice failed at 20 s on a loaded machine); a healthy start takes < 1 s."""
         self.thread.start()
         deadline = asyncio.get_running_loop().time() + timeout
         while not self.server.started:

@@ -1,21 +1,25 @@
-"""The gettext catalogs: complete in every language, nothing fuzzy, placeholders intact."""
+"""The gettext catalogs: complete in every language, nothing fuzzy, placeholders intact, every
+plural form of the language filled."""
 
 from __future__ import annotations
 
 import re
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import Translations
 
 from bot.config import BotConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ROOT / "locales"
 LANGUAGES = BotConfig(user_hash_secret=b"-").languages
-PLACEHOLDER_RE = re.compile(r"\{(\w*)[^{}]*\}")
+PLACEHOLDER_RE = re.compile(r"\{(\w*)[^{}]*\}|%\((\w+)\)s")
 TAG_RE = re.compile(r"</?[a-z]+>")
 # The Makefile's `catalogs` keywords.
 KEYWORDS = {"_": None, "__": None, "gettext": None, "ngettext": (1, 2)}
@@ -27,7 +31,12 @@ def read(path: Path, locale: str | None = None) -> Catalog:
 
 
 def ids(catalog: Catalog) -> set[str]:
-    return {m.id for m in catalog if m.id and isinstance(m.id, str)}
+    """Message ids; a plural message by its singular (as extraction names it)."""
+    return {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
+
+
+def placeholders(text: str) -> list[tuple[str, str]]:
+    return sorted(PLACEHOLDER_RE.findall(text))
 
 
 TEMPLATES = "**/templates/**.html"
@@ -61,16 +70,46 @@ def test_every_message_is_translated_without_fuzzy_entries(lang: str) -> None:
         if not message.id:
             continue
         assert not message.fuzzy, f"{lang}: fuzzy: {message.id!r}"
-        assert message.string, f"{lang}: untranslated: {message.id!r}"
-        assert sorted(PLACEHOLDER_RE.findall(message.id)) == sorted(
-            PLACEHOLDER_RE.findall(message.string)), f"{lang}: placeholders differ: {message.id!r}"
-        assert TAG_RE.findall(message.id) == TAG_RE.findall(message.string), \
-            f"{lang}: HTML tags differ: {message.id!r}"
+        if isinstance(message.id, str):
+            pairs = [(message.id, message.string)]
+        else:  # every form the language's plural rule picks from, each with the plural's data
+            forms = message.string if isinstance(message.string, tuple) else (message.string,)
+            assert len(forms) == catalog.num_plurals and all(forms), \
+                f"{lang}: plural forms missing ({len(forms)} of {catalog.num_plurals}, " \
+                f"empty ones included): {message.id!r}"
+            pairs = [(message.id[1], form) for form in forms]
+        for source, translated in pairs:
+            assert translated, f"{lang}: untranslated: {message.id!r}"
+            assert placeholders(source) == placeholders(translated), \
+                f"{lang}: placeholders differ: {message.id!r}"
+            assert TAG_RE.findall(source) == TAG_RE.findall(translated), \
+                f"{lang}: HTML tags differ: {message.id!r}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_plural_messages_follow_the_language_rule(lang: str) -> None:
+    """A count picks its form: one, and several (Spanish also has a form for millions)."""
+    path = LOCALES / lang / "LC_MESSAGES" / "messages.po"
+    catalog = read(path, lang)
+    plurals = [m for m in catalog if m.id and not isinstance(m.id, str)]
+    assert plurals, "the console's counts are plural messages"
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    translations = Translations(buffer)
+    for message in plurals:
+        singular, plural = message.id
+        forms = message.string
+        assert translations.ngettext(singular, plural, 1) == forms[0]
+        assert translations.ngettext(singular, plural, 2) == forms[-1]  # "other"
+        # English: the plural; Spanish: its own form for whole millions ("de" follows it)
+        assert translations.ngettext(singular, plural, 1_000_000) == forms[1]
 
 
 def test_spanish_is_actually_spanish_and_says_usted() -> None:
     catalog = read(LOCALES / "es" / "LC_MESSAGES" / "messages.po", "es")
     texts = {m.id: m.string for m in catalog if m.id}
-    assert sum(texts[i] != i for i in texts) == len(texts)  # nothing left in English
+    assert sum(texts[i] != i and texts[i] != tuple(i) for i in texts) == len(texts)
+    # nothing left in English
     informal = re.compile(r"\b(tú|tienes|puedes|quieres|escribe|elige|envía)\b", re.I)
     assert not [t for t in texts.values() if informal.search(str(t))]

@@ -8,9 +8,10 @@ import asyncio
 import pytest
 from redis.asyncio import Redis
 
-from faq.alerts import AlertDesk, AlertError, AlertStatus, load_topics
+from faq.alerts import AlertDesk, AlertError, AlertErrorCode, AlertStatus, load_topics
 from faq.crypto import ChatCipher
 from faq.keys import Keys
+from faq.telegram_html import HtmlProblemCode
 from tests.conftest import FakeClock
 
 TEXTS = {"es": "<b>Cuidado</b>: nadie cobra por una visa H-2A.",
@@ -31,15 +32,21 @@ async def desk(redis: Redis, clock: FakeClock) -> AlertDesk:
 
 async def test_a_draft_needs_every_language_valid_html_and_known_topics(
         desk: AlertDesk) -> None:
-    with pytest.raises(AlertError, match="'en' text is missing"):
+    with pytest.raises(AlertError, match="'en' text is missing") as missing:
         await desk.create(["fraud-warnings"], {"es": "hola"}, actor="ed", actor_key="k1")
-    with pytest.raises(AlertError, match="'es' text"):
+    assert (missing.value.code, missing.value.details) == (AlertErrorCode.TEXT_MISSING,
+                                                           {"lang": "en"})
+    with pytest.raises(AlertError, match="'es' text") as invalid:
         await desk.create(["fraud-warnings"], {**TEXTS, "es": "<b>hola"}, actor="ed",
                           actor_key="k1")
-    with pytest.raises(AlertError, match="unknown alert topic"):
+    assert invalid.value.code is AlertErrorCode.TEXT_INVALID
+    assert [p.code for p in invalid.value.details["problems"]] == [HtmlProblemCode.UNCLOSED]
+    with pytest.raises(AlertError, match="unknown alert topic") as unknown:
         await desk.create(["no-such-topic"], TEXTS, actor="ed", actor_key="k1")
-    with pytest.raises(AlertError, match="at least one"):
+    assert unknown.value.details == {"topics": ["no-such-topic"]}
+    with pytest.raises(AlertError, match="at least one") as none:
         await desk.create([], TEXTS, actor="ed", actor_key="k1")
+    assert none.value.code is AlertErrorCode.NO_TOPIC
     alert = await desk.create(["fraud-warnings"], TEXTS, actor="ed", actor_key="k1")
     assert alert.status is AlertStatus.DRAFT and alert.recipients == 0
 
@@ -52,12 +59,14 @@ async def test_approval_needs_a_second_person_and_fixes_the_recipients(
     await desk.subscribe(user(9), "border-changes", 1009, "en")  # another topic
     alert = await desk.create(["fraud-warnings", "safety-notices"], TEXTS, actor="ed",
                               actor_key="k1")
-    with pytest.raises(AlertError, match="someone other than its author"):
+    with pytest.raises(AlertError, match="someone other than its author") as own:
         await desk.approve(alert.id, actor="ed", actor_key="k1")
+    assert own.value.code is AlertErrorCode.OWN_ALERT
     approved = await desk.approve(alert.id, actor="admin", actor_key="k2")
     assert approved.status is AlertStatus.APPROVED and approved.recipients == 3
-    with pytest.raises(AlertError, match="only once"):
+    with pytest.raises(AlertError, match="only once") as twice:
         await desk.approve(alert.id, actor="admin2", actor_key="k3")
+    assert twice.value.code is AlertErrorCode.NOT_DRAFT
 
 
 async def test_subscriptions_are_kept_under_the_hash_and_forget_removes_them(

@@ -13,6 +13,7 @@ from faq.conversations import (
     ConversationClosed,
     ConversationDesk,
     ConversationError,
+    ConversationErrorCode,
     ConversationNotFound,
     ConversationOptions,
     OfficeHours,
@@ -92,16 +93,19 @@ async def test_claim_reply_and_close_by_staff(desk: ConversationDesk,
     conv, _ = await desk.open(USER, CHAT, "es")
     await desk.add_person_message(USER, "necesito ayuda con mi pasaporte")
     await desk.claim(conv.id, "ana (key 1)")
-    with pytest.raises(ConversationClaimed, match="ana"):
+    with pytest.raises(ConversationClaimed, match="ana") as claimed:
         await desk.claim(conv.id, "beto (key 2)")
+    assert claimed.value.code is ConversationErrorCode.CLAIMED
+    assert claimed.value.details == {"holder": "ana (key 1)"}
     with pytest.raises(ConversationClaimed):
         await desk.reply(conv.id, "beto (key 2)", "Hola")
     assert [c.id for c in await desk.list_conversations("mine", "ana (key 1)")] == [conv.id]
     assert await desk.list_conversations("mine", "beto (key 2)") == []
     with pytest.raises(TelegramHtmlError):
         await desk.reply(conv.id, "ana (key 1)", "<b>sin cerrar")
-    with pytest.raises(ConversationError, match="empty"):
+    with pytest.raises(ConversationError, match="empty") as empty:
         await desk.reply(conv.id, "ana (key 1)", "   ")
+    assert empty.value.code is ConversationErrorCode.REPLY_EMPTY
     clock.advance(minutes=4)
     [item] = await _reply_and_take(desk, conv.id, "Hola, <b>le ayudo</b>.")
     assert item.kind == "reply" and item.text == "Hola, <b>le ayudo</b>." and item.lang == "es"

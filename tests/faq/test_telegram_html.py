@@ -8,8 +8,10 @@ from hypothesis import strategies as st
 
 from faq.loader import Content
 from faq.telegram_html import (
+    HtmlProblemCode,
     TelegramHtmlError,
     html_errors,
+    html_problems,
     split_message,
     to_plain_text,
     validate_html,
@@ -56,8 +58,21 @@ def test_valid_telegram_html_passes(text: str) -> None:
 def test_invalid_html_is_refused_with_a_reason(text: str, fragment: str) -> None:
     errors = html_errors(text)
     assert any(fragment in e for e in errors), errors
-    with pytest.raises(TelegramHtmlError):
+    with pytest.raises(TelegramHtmlError) as caught:
         validate_html(text)
+    assert str(caught.value) == "; ".join(errors)  # the API's and the CLI's wording
+    assert [p.message for p in caught.value.problems] == errors
+    assert caught.value.code is caught.value.problems[0].code
+
+
+def test_each_problem_has_a_code_and_its_data_apart_from_the_words() -> None:
+    [tag, bare] = html_problems("<div>precio <US$50</div>")
+    assert (tag.code, dict(tag.details)) == (HtmlProblemCode.TAG_NOT_ALLOWED, {"tag": "div"})
+    assert bare.code is HtmlProblemCode.BARE_LT and "US$50" in bare.details["near"]
+    [mismatch] = html_problems("<b><i>x</b>")
+    assert mismatch.code is HtmlProblemCode.CLOSING_MISMATCH
+    assert dict(mismatch.details) == {"tag": "b", "expected": "i"}
+    assert [p.code for p in html_problems("<b>x")] == [HtmlProblemCode.UNCLOSED]
 
 
 def test_short_message_is_not_split() -> None:

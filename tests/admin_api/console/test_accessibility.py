@@ -33,6 +33,7 @@ def _refused_create(page: Page) -> None:
 def _created_key(page: Page) -> None:
     page.get_by_label("Quién la usará").fill("Captura de pantalla")
     page.get_by_role("button", name="Crear la clave").click()
+    page.wait_for_url("**/console/keys?created=1")  # POST, then the redirect shows it once
 
 
 def _pages(console: Console, role: Role) -> list[tuple[str, str, Prepare | None]]:

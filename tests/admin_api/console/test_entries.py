@@ -29,7 +29,7 @@ def test_search_and_filters_find_entries_by_alternates_tags_and_review_date(
     search = page.get_by_label("Buscar en preguntas, otras formas de preguntar y etiquetas")
     search.fill("puesto de comal")  # an alternate, typed: htmx refreshes the table
     expect(page.locator("#results")).to_contain_text("¿Dónde vendo tortillas en la feria?")
-    expect(page.locator("#results")).to_contain_text("Entradas encontradas: 1")
+    expect(page.locator("#results")).to_contain_text("1 entrada encontrada")
     search.fill("tortilleria")  # a tag
     expect(page.locator("#results")).to_contain_text("console-list-old")
     search.fill("")

@@ -29,7 +29,7 @@ def test_attach_to_any_entry_through_the_picker_with_reworded_phrasings(
     sign_in(page, console, Role.EDITOR)
     page.goto(f"{console.url}/console/inbox")
     card = cluster_card(page, "lancha del lago")
-    expect(card).to_contain_text("Veces preguntada: 3")
+    expect(card).to_contain_text("Preguntada 3 veces")
     card.get_by_role("link", name="Agregar a una entrada").click()
     picker = page.locator("#picker")
     expect(picker.locator("li").first).to_contain_text("sugerida")  # suggestions first
@@ -40,7 +40,7 @@ def test_attach_to_any_entry_through_the_picker_with_reworded_phrasings(
     page.get_by_label("Conservar la pregunta 2").uncheck()
     page.get_by_label("Idioma de estas preguntas").select_option("es")
     page.get_by_role("button", name="Agregar a la entrada").click()
-    expect(page.get_by_role("status")).to_contain_text("Preguntas agregadas a esta entrada: 1.")
+    expect(page.get_by_role("status")).to_contain_text("Se agregó 1 pregunta a esta entrada.")
     entry = get_entry(console, "console-attach-target")
     assert entry is not None and entry.version == 2
     assert entry.translations["es"].alternates[-1] == "cómo saco licencia para la lancha"
@@ -95,7 +95,7 @@ def test_dismiss_then_undo_puts_the_questions_back(page: Page, console: Console)
     sign_in(page, console, Role.EDITOR)
     page.goto(f"{console.url}/console/inbox")
     cluster_card(page, "pepian de la abuela").get_by_role("button", name="Descartar").click()
-    expect(page.get_by_role("status")).to_contain_text("Preguntas descartadas: 1.")
+    expect(page.get_by_role("status")).to_contain_text("Se descartó 1 pregunta.")
     expect(cluster_card(page, "pepian de la abuela")).to_have_count(0)
     page.get_by_role("button", name="Deshacer").click()
     expect(page.get_by_role("status")).to_contain_text("se ha restaurado")

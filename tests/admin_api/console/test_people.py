@@ -4,12 +4,15 @@ editor drafts an alert with a preview and an administrator approves it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from faq.apikeys import Role
 from infomigra.runtime import Services
 from tests.admin_api.console.conftest import Console, axe, shot, sign_in
+from tests.conftest import FakeClock
 
 pytestmark = pytest.mark.browser
 CHAT = 770055667788
@@ -62,7 +65,12 @@ def test_claim_reply_close_and_a_reply_as_a_draft_entry(page: Page, console: Con
     page.goto(f"{console.url}/console/conversations/{conv_id}")
     page.get_by_label("Su respuesta").fill("<b>sin cerrar")
     page.get_by_role("button", name="Enviar la respuesta").click()
-    expect(page.get_by_role("alert")).to_contain_text("Telegram rechazaría")
+    # The reason in Spanish with its data (the tag), not the core's English.
+    expect(page.get_by_role("alert")).to_have_text(
+        "Telegram rechazaría esta respuesta: Cierre cada etiqueta que abra: <b>.")
+    page.get_by_label("Su respuesta").fill("   ")
+    page.get_by_role("button", name="Enviar la respuesta").click()
+    expect(page.get_by_role("alert")).to_have_text("Escriba primero una respuesta.")
     page.get_by_role("button", name="Cerrar la conversación").click()
     expect(page.locator(".flash")).to_contain_text("La conversación está cerrada")
     page.goto(f"{console.url}/console/conversations?status=closed")
@@ -115,6 +123,48 @@ def test_a_draft_with_html_telegram_refuses_is_not_saved(page: Page, console: Co
     page.get_by_label("Avisos de estafas").check()
     page.get_by_label("Texto en español").fill("<b>sin cerrar")
     page.get_by_label("Texto en inglés").fill("fine")
+    page.get_by_role("button", name="Vista previa").click()
+    expect(page.locator(".preview .error")).to_have_text(
+        "Telegram rechazaría este texto: Cierre cada etiqueta que abra: <b>.")
     page.get_by_role("button", name="Guardar como borrador").click()
-    expect(page.get_by_role("alert")).to_contain_text("No se guardó")
+    expect(page.get_by_role("alert")).to_have_text(
+        "No se guardó: El texto en español: Cierre cada etiqueta que abra: <b>.")
     expect(page.get_by_label("Texto en español")).to_have_value("<b>sin cerrar")
+    page.get_by_label("Texto en español").fill("Hola")
+    page.get_by_label("Texto en inglés").fill("")
+    page.get_by_role("button", name="Guardar como borrador").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "No se guardó: Falta el texto en inglés: cada idioma necesita el suyo.")
+
+
+def test_managers_see_conversation_figures_by_language(page: Page, console: Console) -> None:
+    """Two English conversations: one answered after ten minutes, one still waiting."""
+    clock = FakeClock(datetime.now(UTC) - timedelta(minutes=20))
+
+    async def talk(services: Services) -> None:
+        desk = services.conversations
+        assert desk is not None
+        answered, _ = await desk.open("e" * 64, CHAT + 1, "en")
+        await desk.add_person_message("e" * 64, "I need help with my visa")
+        await desk.open("f" * 64, CHAT + 2, "en")
+        await desk.add_person_message("f" * 64, "hello?")
+        clock.advance(minutes=10)
+        await desk.reply(answered.id, "Ana (key 1)", "Hello, how can I help?")
+
+    console.run(talk, clock=clock)
+    sign_in(page, console, Role.MANAGER)
+    page.get_by_role("link", name="Estadísticas").click()
+    page.get_by_role("link", name="Conversaciones con una persona: cifras").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Conversaciones con una persona")
+    english = page.locator("#conversation-languages tr").filter(has_text="Inglés")
+    expect(english.locator("td")).to_have_text(["2", "1", "50 %", "10 min", "2"])
+    expect(page.locator("#open-now")).to_contain_text("conversaciones abiertas")
+    assert axe(page) == []
+    shot(page, "conversation-stats")
+    page.set_viewport_size({"width": 390, "height": 860})
+    assert page.evaluate("() => document.documentElement.scrollWidth"
+                         " - document.documentElement.clientWidth") <= 1
+    assert axe(page) == []
+    page.context.clear_cookies()
+    sign_in(page, console, Role.EDITOR)  # the figures are for managers
+    assert page.goto(f"{console.url}/console/stats/conversations").status == 403  # type: ignore[union-attr]

@@ -93,6 +93,13 @@ def test_an_admin_creates_a_key_shown_once_and_revokes_it(page: Page, console: C
     key = created.input_value()
     assert key.startswith("imk_")
     expect(page.locator("table")).to_contain_text("Lucía, voluntaria")
+    keys_before = page.locator("tbody tr").count()
+    page.reload()  # the redirect's GET: no second key, and the key is not shown again
+    expect(page.get_by_role("status")).to_contain_text("Esta clave ya se mostró una vez")
+    expect(page.get_by_label("La clave nueva")).to_have_count(0)
+    assert key not in page.content()
+    assert page.locator("tbody tr").count() == keys_before
+    expect(page.locator("tbody tr").filter(has_text="Lucía, voluntaria")).to_have_count(1)
     page.goto(f"{console.url}/console/keys")  # shown once: the list shows no key
     assert key not in page.content()
     # The new key signs in (another browser), then the admin revokes it: its session ends.

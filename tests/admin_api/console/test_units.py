@@ -28,13 +28,14 @@ def test_the_preview_keeps_telegram_formatting_and_nothing_else() -> None:
 
 
 def test_core_problems_land_next_to_their_field_in_spanish() -> None:
-    es = ConsoleI18n(ApiConfig().locales_dir, ("es", "en")).gettext("es")
+    i18n = ConsoleI18n(ApiConfig().locales_dir, ("es", "en"))
+    es = i18n.gettext("es")
     errors = field_errors([
         Problem("", "translations.es.answer", "tag <div> is not allowed (use b, i, u, s, a, "
                                               "code, pre, blockquote)"),
         Problem("", "sources.0.url", "must be a web address starting with http:// or https://"),
         Problem("", "entry", "a published entry needs reviewed_on (the date it was checked)"),
-        Problem("", "related", "there is no entry 'nada' to relate to")], es)
+        Problem("", "related", "there is no entry 'nada' to relate to")], es, i18n.ngettext("es"))
     assert errors == {
         "answer_es": ["Telegram no acepta <div>; use b, i, u, s, a, code, pre o blockquote."],
         "sources": ["Escriba una dirección web completa que empiece con https://"],

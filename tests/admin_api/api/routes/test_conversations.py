@@ -79,6 +79,8 @@ async def test_a_reply_telegram_would_refuse_is_refused_with_the_reason(api: Api
                               json={"text": "<b>sin cerrar"}, headers=api.auth("editor"))
     assert res.status_code == 422
     assert res.json()["error"]["details"]["problems"][0]["field"] == "text"
+    # The API keeps the core's English wording (the console words the codes instead).
+    assert res.json()["error"]["details"]["problems"][0]["message"] == "unclosed tag(s): <b>"
     res = await api.http.post(f"/api/v1/conversations/{conv.id}/messages",
                               json={"text": "x" * 5000}, headers=api.auth("editor"))
     assert res.status_code == 422
