@@ -9,7 +9,8 @@
    did-you-mean, out of scope, or no match.
 
 Decisions come from ``faq.calibration`` (probabilities fitted out-of-fold on the dev set). A
-snapshot is immutable: ``faq.live`` builds a new one on every FAQ change and swaps it whole.
+snapshot is immutable: ``faq.live`` derives a new one from the last on every FAQ change (only
+the changed entries are re-indexed) and swaps it whole.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ class Pending:
 @dataclass(frozen=True)
 class HybridMatcher:
     """``lexical`` holds the FAQ entries (lookups, rendering); ``scoring`` the same entries plus
-    the out-of-scope intents as pseudo-entries, which compete with them as candidates."""
+    the out-of-scope intents as pseudo-entries, which compete with them as candidates. Both are
+    the same matcher when it indexes the intents as hidden entries (``faq.live`` does)."""
 
     lexical: Matcher
     conversation: Conversation
@@ -180,8 +182,13 @@ async def build_hybrid(entries: Sequence[Entry], lexical: Matcher, conversation:
     vectors come from ``store`` where cached and are embedded (in the model's thread) otherwise."""
     published = [e for e in entries if lexical.get(e.id) is not None]
     oos_entries = conversation.pseudo_entries()
-    scoring = Matcher.build([*published, *oos_entries], lexical.pipeline, lexical.options,
-                            lexical.revision) if oos_entries else lexical
+    if {e.id for e in lexical.hidden} == {e.id for e in oos_entries}:
+        # The snapshot already indexes the intents (as ``faq.live`` builds it): one matcher.
+        scoring = lexical
+        oos_entries = list(lexical.hidden)
+    else:
+        scoring = Matcher.build(published, lexical.pipeline, lexical.options, lexical.revision,
+                                hidden=oos_entries, analyser=lexical.analyser)
     if embedder is None or store is None:
         return HybridMatcher(lexical, conversation, calibration, scoring)
     semantic = await SemanticIndex.build(embedder, store,

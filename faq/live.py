@@ -1,8 +1,12 @@
 """The matcher every process answers from, kept current through Redis pub/sub.
 
 Each process holds an immutable snapshot and swaps it whole when the store announces a change,
-so a question is never matched against half an update. When Redis goes away the last snapshot
-keeps answering; the outage is logged once, not once per retry.
+so a question is never matched against half an update. A change costs what it changes: the
+entries saved since the snapshot's revision (the store's change log) are read and applied to it
+(``Matcher.apply``, ``SemanticIndex.apply``); the whole FAQ is read and indexed again only at
+start, when many entries changed at once (an import), or when the change log does not add up.
+When Redis goes away the last snapshot keeps answering; the outage is logged once, not once per
+retry.
 """
 
 from __future__ import annotations
@@ -16,20 +20,30 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from faq.calibration import Calibration
 from faq.conversation import Conversation
-from faq.hybrid import HybridMatcher, build_hybrid
+from faq.exchange import collection_paused
+from faq.hybrid import HybridMatcher, entry_phrasings
 from faq.matcher import Matcher, MatcherOptions, MatchResult
 from faq.models import Entry
-from faq.semantic import CacheReport, Embedder, VectorStore
+from faq.semantic import CacheReport, Embedder, SemanticIndex, VectorStore
 from faq.store import FaqStore
 from faq.text import TextPipeline
 
 log = logging.getLogger(__name__)
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 
+FULL_REBUILD_SHARE = 0.25
+"""More than this share of the FAQ changed since the snapshot (an import): read and build it
+all. Applying costs about twice a build per changed entry (the old version is analysed too, to
+take it out), so past a quarter a build is as cheap and reads in bulk."""
+FULL_REBUILD_MIN = 64
+"""...but a change this small is always applied (a small FAQ would otherwise rebuild on any
+batch of edits)."""
+
 
 class LiveMatcher:
     """``matcher`` is the lexical snapshot (lookups, inline mode); ``match()`` runs the whole
-    cascade of ``faq.hybrid`` (small talk, lexical, semantic where needed, calibrated)."""
+    cascade of ``faq.hybrid`` (small talk, lexical, semantic where needed, calibrated). One matcher
+    indexes the FAQ and, hidden, the out-of-scope intents, so the cascade needs no second one."""
 
     def __init__(self, store: FaqStore, pipeline: TextPipeline,
                  options: MatcherOptions | None = None, *, retry_seconds: float = 1.0,
@@ -45,8 +59,16 @@ class LiveMatcher:
         self.embedder = embedder
         self.vectors = vectors
         self.last_cache_report = CacheReport()
+        self._hidden = tuple(self.conversation.pseudo_entries())
         self._matcher = Matcher.build([], pipeline, self.options)
         self._hybrid = HybridMatcher(self._matcher, self.conversation, self.calibration)
+        self._built = False
+        self._stored: frozenset[str] = frozenset()
+        """Ids of every stored entry (any status) the snapshot accounts for."""
+        self._semantic: SemanticIndex | None = None
+        self._semantic_of: Matcher | None = None
+        """The lexical snapshot ``_semantic`` was made for (the next one is applied from it)."""
+        self._lock = asyncio.Lock()
         self._changed = asyncio.Event()
         self._redis_down = False
         self._follower: asyncio.Task[None] | None = None
@@ -67,31 +89,79 @@ class LiveMatcher:
         return await self._hybrid.amatch(text, lang)
 
     async def refresh(self) -> Matcher:
-        """Rebuild when the store's revision moved (every save bumps it); a reconnect that
-        finds nothing changed reads one counter, not the whole FAQ."""
+        """Bring the snapshot to the store's revision (every save bumps it); a reconnect that
+        finds nothing changed reads one counter, not the whole FAQ. One refresh at a time: each
+        is applied to the snapshot the previous one produced."""
+        async with self._lock:
+            matcher = await self._lexical()
+            rebuilt = matcher is not self._matcher
+            if rebuilt:
+                # The lexical snapshot answers at once; the semantic one follows when its
+                # vectors are ready (only changed phrasings are looked up or embedded).
+                self._matcher = matcher
+                self._hybrid = HybridMatcher(matcher, self.conversation, self.calibration,
+                                             matcher)
+            if self.embedder is not None and self.vectors is not None \
+                    and self._semantic_of is not matcher:
+                report = CacheReport()
+                semantic = await self._semantic_index(matcher, self.embedder, self.vectors,
+                                                      report)
+                self._semantic, self._semantic_of = semantic, matcher
+                if self._matcher is matcher:
+                    self._hybrid = HybridMatcher(matcher, self.conversation, self.calibration,
+                                                 matcher, semantic, self.embedder)
+                self.last_cache_report = report
+                log.info("semantic index: %d entries, %d phrasings looked up, %d embedded, "
+                         "%.2f s", len(semantic), report.phrasings, report.embedded,
+                         report.seconds)
+                rebuilt = True
+            if rebuilt:
+                self._changed.set()
+            return matcher
+
+    async def _lexical(self) -> Matcher:
+        """The snapshot at the store's revision: the current one, the current one with the
+        changes since applied, or (see ``FULL_REBUILD_SHARE``) a new build."""
         revision = await self.store.revision()
-        if revision == self._matcher.revision and len(self._matcher):
-            return self._matcher
-        entries = await self.store.list_entries()
-        matcher = await asyncio.to_thread(Matcher.build, entries, self.pipeline, self.options,
-                                          revision)
-        # The lexical snapshot answers at once; the semantic one follows when its vectors are
-        # ready (from the cache: well under a second; only edited phrasings are embedded).
-        self._matcher = matcher
-        self._hybrid = await build_hybrid(entries, matcher, self.conversation, self.calibration,
-                                          None, None)
-        if self.embedder is not None and self.vectors is not None:
-            report = CacheReport()
-            hybrid = await build_hybrid(entries, matcher, self.conversation, self.calibration,
-                                        self.embedder, self.vectors, report)
-            if self._matcher is matcher:
-                self._hybrid = hybrid
-            self.last_cache_report = report
-            log.info("semantic index: %d phrasings, %d embedded, %.2f s", report.phrasings,
-                     report.embedded, report.seconds)
-        self._changed.set()
+        current = self._matcher
+        if self._built and revision == current.revision:
+            return current
+        if self._built and revision > current.revision:
+            ids = await self.store.changed_since(current.revision)
+            if len(ids) <= max(FULL_REBUILD_MIN, FULL_REBUILD_SHARE * len(self._stored)):
+                found = await self.store.get_many(ids)
+                stored = (self._stored - set(ids)) | found.keys()
+                count = await self.store.count()
+                if count == len(stored):
+                    removed = [i for i in ids if i not in found]
+                    matcher = await asyncio.to_thread(current.apply, list(found.values()),
+                                                      removed, revision)
+                    self._stored = stored
+                    log.info("matcher updated: %d changed entries, %d published, revision %d",
+                             len(ids), len(matcher), revision)
+                    return matcher
+                # Entries vanished without a save (a flushed or restored database).
+                log.warning("the FAQ change log does not account for %d stored entries "
+                            "(expected %d); reading the whole FAQ", count, len(stored))
+        with collection_paused():  # 10,000 entries parsed: 0.6 s instead of 2.2 s (measured)
+            entries = await self.store.list_entries()
+        matcher = await asyncio.to_thread(
+            Matcher.build, entries, self.pipeline, self.options, revision, hidden=self._hidden,
+            analyser=current.analyser)
+        self._stored = frozenset(e.id for e in entries)
+        self._built = True
         log.info("matcher rebuilt: %d published entries, revision %d", len(matcher), revision)
         return matcher
+
+    async def _semantic_index(self, matcher: Matcher, embedder: Embedder,
+                              vectors: VectorStore, report: CacheReport) -> SemanticIndex:
+        previous, base = self._semantic, self._semantic_of
+        if previous is None or base is None or previous.model_id != embedder.model_id:
+            return await SemanticIndex.build(
+                embedder, vectors, entry_phrasings([*matcher.entries, *matcher.hidden]), report)
+        upserts, removed = matcher.changed_since(base)
+        return await previous.apply(embedder, vectors, entry_phrasings(upserts), removed,
+                                    report)
 
     async def wait_for_change(self) -> None:
         """For tests and tools: returns after the next rebuild."""

@@ -222,39 +222,140 @@ async def passage_vectors(embedder: Embedder, store: VectorStore, texts: Sequenc
 
 # -- index ---------------------------------------------------------------------------------------
 
+BLOCK_ENTRIES = 128
+"""Entries per block of the phrasing matrix. An edit re-assembles only its entry's block (at
+10,000 entries the whole matrix is about 500 MB of float32, far too much to copy per edit); a
+question multiplies every block, about 80 matrix-vector products at 10,000 entries, which costs
+no more than one product over the same rows."""
+
+
 @dataclass(frozen=True)
-class SemanticIndex:
-    """Phrasing vectors grouped by entry: ``scores(q)`` is each entry's best cosine with q."""
+class _Block:
+    """Some entries' phrasing vectors, rows grouped by entry in entry order."""
 
     entry_ids: tuple[str, ...]
+    digests: tuple[int, ...]
+    """Per entry, a hash of its phrasings: an upsert with the same texts reuses the rows."""
     vectors: npt.NDArray[np.float32]
     starts: npt.NDArray[np.int64]
-    """Row where each entry's phrasings begin (rows are grouped by entry, in entry order)."""
+    """Row where each entry's phrasings begin."""
+
+    def rows(self, position: int) -> npt.NDArray[np.float32]:
+        end = self.starts[position + 1] if position + 1 < len(self.starts) else len(self.vectors)
+        return self.vectors[self.starts[position]:end]
+
+
+def _digest(texts: Sequence[str]) -> int:
+    return hash(tuple(texts))
+
+
+def _kept(phrasings: Iterable[tuple[str, Sequence[str]]]) -> list[tuple[str, list[str]]]:
+    out = []
+    for entry_id, entry_texts in phrasings:
+        kept = [t for t in entry_texts if t.strip()]
+        if kept:
+            out.append((entry_id, kept))
+    return out
+
+
+Row = tuple[str, int, "npt.NDArray[np.float32]"]
+"""(entry id, digest of its phrasings, its vectors)."""
+
+
+def _block(items: Sequence[Row]) -> _Block:
+    starts = np.cumsum([0, *(len(rows) for _, _, rows in items[:-1])]).astype(np.int64)
+    return _Block(tuple(i for i, _, _ in items), tuple(d for _, d, _ in items),
+                  np.concatenate([rows for _, _, rows in items]).astype(np.float32, copy=False),
+                  starts)
+
+
+@dataclass(frozen=True)
+class SemanticIndex:
+    """Phrasing vectors grouped by entry: ``scores(q)`` is each entry's best cosine with q.
+
+    Immutable; ``apply`` makes the next index sharing every block no change touched, and looks up
+    (or embeds) only the changed entries' phrasings."""
+
+    blocks: tuple[_Block, ...]
     model_id: str
 
     @classmethod
     async def build(cls, embedder: Embedder, store: VectorStore,
               phrasings: Iterable[tuple[str, Sequence[str]]],
               report: CacheReport | None = None) -> SemanticIndex:
-        ids: list[str] = []
-        texts: list[str] = []
-        starts: list[int] = []
-        for entry_id, entry_texts in phrasings:
-            kept = [t for t in entry_texts if t.strip()]
+        items = _kept(phrasings)
+        vectors = await passage_vectors(embedder, store, [t for _, ts in items for t in ts],
+                                        report)
+        rows: list[Row] = []
+        at = 0
+        for entry_id, texts in items:
+            rows.append((entry_id, _digest(texts), vectors[at:at + len(texts)]))
+            at += len(texts)
+        blocks = tuple(_block(rows[i:i + BLOCK_ENTRIES])
+                       for i in range(0, len(rows), BLOCK_ENTRIES))
+        return cls(blocks, embedder.model_id)
+
+    async def apply(self, embedder: Embedder, store: VectorStore,
+                    upserts: Iterable[tuple[str, Sequence[str]]], removed: Iterable[str] = (),
+                    report: CacheReport | None = None) -> SemanticIndex:
+        """The index after replacing ``upserts``' phrasings (new entries go last) and dropping
+        ``removed``; only texts not already in this index are looked up or embedded."""
+        if embedder.model_id != self.model_id:
+            raise ValueError("the index was built with another model")
+        where = {entry_id: (b, i) for b, block in enumerate(self.blocks)
+                 for i, entry_id in enumerate(block.entry_ids)}
+        gone = set(removed)
+        changed: dict[str, list[str]] = {}
+        for entry_id, texts in upserts:
+            kept = [t for t in texts if t.strip()]
+            found = where.get(entry_id)
             if not kept:
-                continue
-            ids.append(entry_id)
-            starts.append(len(texts))
-            texts.extend(kept)
+                gone.add(entry_id)
+            elif found is None or self.blocks[found[0]].digests[found[1]] != _digest(kept):
+                changed[entry_id] = kept
+                gone.discard(entry_id)
+        gone &= where.keys()
+        if not changed and not gone:
+            if report is not None:
+                report.phrasings = report.embedded = 0
+                report.seconds = 0.0
+            return self
+        texts = [t for ts in changed.values() for t in ts]
         vectors = await passage_vectors(embedder, store, texts, report)
-        return cls(tuple(ids), vectors, np.asarray(starts, dtype=np.int64), embedder.model_id)
+        fresh: dict[str, npt.NDArray[np.float32]] = {}
+        at = 0
+        for entry_id, ts in changed.items():
+            fresh[entry_id] = vectors[at:at + len(ts)]
+            at += len(ts)
+        touched = {where[i][0] for i in (*changed, *gone) if i in where}
+        blocks: list[_Block | None] = list(self.blocks)
+        for b in sorted(touched):
+            block = self.blocks[b]
+            rows: list[Row] = [
+                (entry_id, _digest(changed[entry_id]), fresh[entry_id]) if entry_id in changed
+                else (entry_id, block.digests[i], block.rows(i))
+                for i, entry_id in enumerate(block.entry_ids) if entry_id not in gone]
+            blocks[b] = _block(rows) if rows else None
+        out = [blk for blk in blocks if blk is not None]
+        added: list[Row] = [(i, _digest(ts), fresh[i]) for i, ts in changed.items()
+                            if i not in where]
+        if added and out and len(out[-1].entry_ids) < BLOCK_ENTRIES:
+            last = out.pop()
+            room = BLOCK_ENTRIES - len(last.entry_ids)
+            out.append(_block([(entry_id, last.digests[i], last.rows(i))
+                               for i, entry_id in enumerate(last.entry_ids)] + added[:room]))
+            added = added[room:]
+        for i in range(0, len(added), BLOCK_ENTRIES):
+            out.append(_block(added[i:i + BLOCK_ENTRIES]))
+        return SemanticIndex(tuple(out), self.model_id)
 
     def scores(self, query: Vector) -> dict[str, float]:
-        if not self.entry_ids:
-            return {}
-        sims = self.vectors @ query.astype(np.float32)
-        best = np.maximum.reduceat(sims, self.starts)
-        return dict(zip(self.entry_ids, (float(s) for s in best), strict=True))
+        q = query.astype(np.float32)
+        out: dict[str, float] = {}
+        for block in self.blocks:
+            best = np.maximum.reduceat(block.vectors @ q, block.starts)
+            out.update(zip(block.entry_ids, (float(s) for s in best), strict=True))
+        return out
 
     def __len__(self) -> int:
-        return len(self.entry_ids)
+        return sum(len(b.entry_ids) for b in self.blocks)

@@ -1,0 +1,121 @@
+"""The live snapshot follows the store by applying what changed (real Redis, real model)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from faq import live as live_module
+from faq.models import Entry, Status
+from infomigra.runtime import Services
+
+
+def with_answer(entry: Entry, answer: str) -> Entry:
+    es = entry.translations["es"]
+    return entry.model_copy(update={"translations": {
+        **entry.translations, "es": es.model_copy(update={"answer": answer})}})
+
+
+async def test_an_edit_is_applied_and_everything_else_is_shared(
+        services: Services, caplog: pytest.LogCaptureFixture) -> None:
+    live = services.live
+    before = live.matcher
+    semantic_before = live.hybrid.semantic
+    assert semantic_before is not None
+    entry = await services.store.get("passport-application")
+    assert entry is not None
+    saved = await services.store.save(with_answer(entry, "<b>Texto nuevo.</b>"),
+                                      expected_version=entry.version, actor="test")
+    with caplog.at_level(logging.INFO, logger="faq.live"):
+        await live.refresh()
+    after = live.matcher
+    assert after.revision == await services.store.revision()
+    assert live.entry(saved.id) is not None and live.entry(saved.id).version == saved.version
+    assert all(after.get(e.id) is e for e in before.entries if e.id != saved.id)
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("matcher updated: 1 changed" in m for m in messages)
+    assert not any("matcher rebuilt" in m for m in messages)
+    # Same phrasings: the semantic index looked nothing up and kept every block.
+    assert live.last_cache_report.phrasings == 0
+    assert live.hybrid.semantic is semantic_before
+    result = await live.match(entry.translations["es"].question, "es")
+    assert result.best is not None and result.best.entry_id == saved.id
+
+
+async def test_archived_entries_leave_and_published_drafts_arrive(services: Services) -> None:
+    live = services.live
+    store = services.store
+    gone = await store.get("passport-application")
+    assert gone is not None
+    await store.archive(gone.id, expected_version=gone.version, actor="test")
+    question = "¿Cómo pido la tarjeta de pescador artesanal del lago?"
+    draft = Entry(id="fishing-card", category=gone.category, status=Status.DRAFT,
+                  sources=[{"title": "MAGA", "url": "https://www.maga.gob.gt"}],
+                  reviewed_on="2026-11-20", translations={"es": {
+                      "question": question, "answer": "En el MAGA.",
+                      "alternates": ["carné de pescador artesanal", "licencia para pescar"]}})
+    saved = await store.save(draft, expected_version=0, actor="test")
+    await live.refresh()
+    assert live.entry(gone.id) is None and live.entry(saved.id) is None
+    result = await live.match(gone.translations["es"].question, "es")
+    assert gone.id not in [c.entry_id for c in result.candidates]
+    published = saved.model_copy(update={"status": Status.PUBLISHED})
+    await store.save(published, expected_version=saved.version, actor="test")
+    await live.refresh()
+    assert live.entry(saved.id) is not None
+    assert live.last_cache_report.phrasings == 3  # only the new entry's phrasings
+    result = await live.match("como pido la tarjeta de pescador artesanal", "es")
+    assert result.best is not None and result.best.entry_id == saved.id
+
+
+async def test_entries_vanishing_without_a_save_mean_a_full_read(
+        services: Services, caplog: pytest.LogCaptureFixture) -> None:
+    """A restored or partly flushed database: the change log cannot say what went."""
+    live = services.live
+    keys = services.keys
+    await services.redis.delete(keys.entry("seek-asylum"))
+    await services.redis.srem(keys.ids, "seek-asylum")
+    entry = await services.store.get("passport-application")
+    assert entry is not None
+    await services.store.save(with_answer(entry, "Otro texto."), expected_version=entry.version,
+                              actor="test")
+    with caplog.at_level(logging.INFO, logger="faq.live"):
+        await live.refresh()
+    assert live.entry("seek-asylum") is None
+    assert live.entry("passport-application").translations["es"].answer == "Otro texto."
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("does not account" in m for m in messages)
+    assert any("matcher rebuilt" in m for m in messages)
+
+
+async def test_a_large_batch_is_read_and_built_whole(
+        services: Services, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(live_module, "FULL_REBUILD_MIN", 0)
+    live = services.live
+    entries = (await services.store.page_entries(limit=20)).entries
+    await services.store.save_many([(with_answer(e, f"Lote {e.id}."), e.version)
+                                    for e in entries], actor="test", action="import")
+    with caplog.at_level(logging.INFO, logger="faq.live"):
+        await live.refresh()
+    assert any("matcher rebuilt" in r.getMessage() for r in caplog.records)
+    assert all(live.entry(e.id).translations["es"].answer == f"Lote {e.id}."
+               for e in entries)
+
+
+async def test_concurrent_refreshes_each_build_on_the_last(services: Services) -> None:
+    live = services.live
+    store = services.store
+    first = await store.get("passport-application")
+    second = await store.get("seek-asylum")
+    assert first is not None and second is not None
+    await store.save(with_answer(first, "Uno."), expected_version=first.version, actor="test")
+    refreshing = asyncio.create_task(live.refresh())
+    await asyncio.sleep(0)
+    await store.save(with_answer(second, "Dos."), expected_version=second.version, actor="test")
+    await asyncio.gather(refreshing, live.refresh())
+    assert live.entry(first.id).translations["es"].answer == "Uno."
+    assert live.entry(second.id).translations["es"].answer == "Dos."
+    assert live.matcher.revision == await store.revision()
