@@ -24,7 +24,7 @@ from faq.exchange import collection_paused
 from faq.hybrid import HybridMatcher, entry_phrasings
 from faq.matcher import Matcher, MatcherOptions, MatchResult
 from faq.models import Entry
-from faq.semantic import CacheReport, Embedder, SemanticIndex, VectorStore
+from faq.semantic import CacheReport, Embedder, SemanticIndex, VectorStore, missing_count
 from faq.store import FaqStore
 from faq.text import TextPipeline
 
@@ -40,6 +40,14 @@ FULL_REBUILD_MIN = 64
 batch of edits)."""
 
 
+COLD_EMBED_LIMIT = 128
+"""Phrasings a refresh embeds before it returns: about 1.3 s on one core (the cold build embedded
+1,501 in 15.4 s). An edit embeds a handful and waits for them; more (the first start on an empty
+cache: 15 s for the shipped FAQ, hours for 10,000 entries; a new model version; a large import)
+are embedded in the background while the cascade answers lexical-only, so the service is ready
+as soon as its lexical snapshot is."""
+
+
 class LiveMatcher:
     """``matcher`` is the lexical snapshot (lookups, inline mode); ``match()`` runs the whole
     cascade of ``faq.hybrid`` (small talk, lexical, semantic where needed, calibrated). One matcher
@@ -49,7 +57,8 @@ class LiveMatcher:
                  options: MatcherOptions | None = None, *, retry_seconds: float = 1.0,
                  conversation: Conversation | None = None,
                  calibration: Calibration | None = None, embedder: Embedder | None = None,
-                 vectors: VectorStore | None = None) -> None:
+                 vectors: VectorStore | None = None,
+                 cold_embed_limit: int = COLD_EMBED_LIMIT) -> None:
         self.store = store
         self.pipeline = pipeline
         self.options = options or MatcherOptions()
@@ -68,6 +77,8 @@ class LiveMatcher:
         self._semantic: SemanticIndex | None = None
         self._semantic_of: Matcher | None = None
         """The lexical snapshot ``_semantic`` was made for (the next one is applied from it)."""
+        self.cold_embed_limit = cold_embed_limit
+        self._warm_up: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._changed = asyncio.Event()
         self._redis_down = False
@@ -102,19 +113,17 @@ class LiveMatcher:
                 self._hybrid = HybridMatcher(matcher, self.conversation, self.calibration,
                                              matcher)
             if self.embedder is not None and self.vectors is not None \
-                    and self._semantic_of is not matcher:
-                report = CacheReport()
-                semantic = await self._semantic_index(matcher, self.embedder, self.vectors,
-                                                      report)
-                self._semantic, self._semantic_of = semantic, matcher
-                if self._matcher is matcher:
-                    self._hybrid = HybridMatcher(matcher, self.conversation, self.calibration,
-                                                 matcher, semantic, self.embedder)
-                self.last_cache_report = report
-                log.info("semantic index: %d entries, %d phrasings looked up, %d embedded, "
-                         "%.2f s", len(semantic), report.phrasings, report.embedded,
-                         report.seconds)
-                rebuilt = True
+                    and self._semantic_of is not matcher and not self.warming_up:
+                embedder, vectors = self.embedder, self.vectors
+                missing = await self._missing(matcher, embedder, vectors)
+                if missing > self.cold_embed_limit:
+                    log.warning("semantic stage warming up: %d phrasings to embed; answering "
+                                "lexical-only until they are ready", missing)
+                    self._warm_up = asyncio.create_task(self._warm(embedder, vectors),
+                                                        name="faq-semantic-warm-up")
+                else:
+                    await self._follow_semantic(matcher, embedder, vectors)
+                    rebuilt = True
             if rebuilt:
                 self._changed.set()
             return matcher
@@ -152,6 +161,61 @@ class LiveMatcher:
         self._built = True
         log.info("matcher rebuilt: %d published entries, revision %d", len(matcher), revision)
         return matcher
+
+    @property
+    def warming_up(self) -> bool:
+        """True while a first (or very large) semantic index is embedded in the background."""
+        return self._warm_up is not None and not self._warm_up.done()
+
+    async def semantic_warmed_up(self) -> None:
+        """For tests and tools: returns once no background warm-up is running."""
+        if self._warm_up is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(self._warm_up)
+
+    async def _missing(self, matcher: Matcher, embedder: Embedder,
+                       vectors: VectorStore) -> int:
+        previous, base = self._semantic, self._semantic_of
+        if previous is None or base is None or previous.model_id != embedder.model_id:
+            entries = [*matcher.entries, *matcher.hidden]
+        else:
+            entries = list(matcher.changed_since(base)[0])
+        return await missing_count(embedder, vectors,
+                                   [t for _, ts in entry_phrasings(entries) for t in ts])
+
+    async def _follow_semantic(self, matcher: Matcher, embedder: Embedder,
+                               vectors: VectorStore) -> None:
+        """The semantic index for ``matcher``, installed if it is still the current snapshot."""
+        report = CacheReport()
+        semantic = await self._semantic_index(matcher, embedder, vectors, report)
+        self._semantic, self._semantic_of = semantic, matcher
+        if self._matcher is matcher:
+            self._hybrid = HybridMatcher(matcher, self.conversation, self.calibration,
+                                         matcher, semantic, embedder)
+        self.last_cache_report = report
+        log.info("semantic index: %d entries, %d phrasings looked up, %d embedded, "
+                 "%.2f s", len(semantic), report.phrasings, report.embedded, report.seconds)
+
+    async def _warm(self, embedder: Embedder, vectors: VectorStore) -> None:
+        """Embed in the background (the model's thread; the loop stays free), then catch up
+        with the edits made meanwhile (each a small apply) until the index matches the
+        current snapshot. Questions meanwhile get the lexical cascade."""
+        try:
+            while self._semantic_of is not self._matcher:
+                await self._follow_semantic(self._matcher, embedder, vectors)
+            self._changed.set()
+            log.info("semantic stage ready")
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the next change notice tries again; answers stay lexical
+            log.exception("semantic warm-up failed; answering lexical-only")
+
+    async def aclose(self) -> None:
+        """Stop a background warm-up (the process is stopping)."""
+        if self._warm_up is not None and not self._warm_up.done():
+            self._warm_up.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._warm_up
 
     async def _semantic_index(self, matcher: Matcher, embedder: Embedder,
                               vectors: VectorStore, report: CacheReport) -> SemanticIndex:

@@ -192,6 +192,13 @@ class CacheReport:
     seconds: float = 0.0
 
 
+async def missing_count(embedder: Embedder, store: VectorStore, texts: Sequence[str]) -> int:
+    """How many of ``texts`` the cache lacks (what building from them would have to embed)."""
+    unique = list(dict.fromkeys(texts))
+    raws = await store.get_many([phrasing_key(embedder.model_id, t) for t in unique])
+    return sum(1 for raw in raws if raw is None or decode_vector(raw, embedder.dim) is None)
+
+
 async def passage_vectors(embedder: Embedder, store: VectorStore, texts: Sequence[str],
                           report: CacheReport | None = None) -> npt.NDArray[np.float32]:
     """Vectors of ``texts``: from the cache where present, embedded (and stored) otherwise."""

@@ -56,6 +56,7 @@ def parse_question_line(line: str, default_lang: str) -> tuple[str, str] | None:
 
 def cmd_match(settings: Settings, args: argparse.Namespace) -> int:
     async def work(services: Services) -> int:
+        await services.live.semantic_warmed_up()  # a tool answers with the whole cascade
         matcher = services.live.hybrid
         for raw in sys.stdin:
             parsed = parse_question_line(raw, args.lang)
@@ -86,6 +87,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         return 2
 
     async def work(services: Services) -> int:
+        await services.live.semantic_warmed_up()
         report = evaluate(services.live.hybrid, items)
         if args.json:
             print(json.dumps({
@@ -111,6 +113,7 @@ def cmd_calibrate(settings: Settings, args: argparse.Namespace) -> int:
         return 2
 
     async def work(services: Services) -> int:
+        await services.live.semantic_warmed_up()
         hybrid = services.live.hybrid
         if not hybrid.semantic_ready:
             print("infomigra calibrate: the embedding model is not available "

@@ -24,6 +24,10 @@ MATCHER_REDIS_REACHABLE = Gauge(
     "infomigra_matcher_redis_reachable",
     "1 while this process's live matcher follows Redis; 0 while it answers from its last "
     "snapshot because Redis is unreachable")
+SEMANTIC_READY = Gauge(
+    "infomigra_semantic_ready",
+    "1 when this process answers with the semantic stage; 0 while lexical-only (model off or "
+    "not loadable, or the phrasing vectors still being embedded at start)")
 MATCHER_ENTRIES = Gauge("infomigra_matcher_entries",
                         "Published entries in the live matcher of this process")
 
@@ -38,4 +42,5 @@ def instrument(stats: Stats, live: LiveMatcher) -> None:
     stats.on_question = count_decision
     MATCHER_REVISION.set_function(lambda: live.matcher.revision)
     MATCHER_ENTRIES.set_function(lambda: len(live.matcher))
+    SEMANTIC_READY.set_function(lambda: 1.0 if live.hybrid.semantic_ready else 0.0)
     MATCHER_REDIS_REACHABLE.set_function(lambda: 1.0 if live.redis_reachable else 0.0)

@@ -171,6 +171,7 @@ async def open_services(settings: Settings, *, seed: bool = True,
     (``matcher=False``: a process that answers no questions, such as ``broadcast``)."""
     with redis_url(settings) as url:
         redis = connect(settings, url)
+        services: Services | None = None
         try:
             services = build_services(settings, redis)
             await prepare(services)
@@ -185,4 +186,6 @@ async def open_services(settings: Settings, *, seed: bool = True,
                 await services.live.refresh()
             yield services
         finally:
+            if services is not None:
+                await services.live.aclose()
             await redis.aclose()

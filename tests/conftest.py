@@ -92,7 +92,11 @@ async def shipped_hybrid(content: Content, conversation: Conversation,
 
 
 @pytest.fixture
-async def redis(redis_server: EmbeddedRedis) -> AsyncIterator[Redis]:
+async def redis(redis_server: EmbeddedRedis,
+                shipped_hybrid: HybridMatcher) -> AsyncIterator[Redis]:
+    """``shipped_hybrid`` first: the shipped FAQ's vectors are in the process cache before any
+    test's services start (else the first would warm its semantic stage in the background and
+    answer lexical-only meanwhile, as a first production start does)."""
     client = redis_client(redis_server.url)
     await client.flushdb()
     # Phrasing vectors survive the flush (a cache, not state): every test, and every CLI

@@ -119,3 +119,62 @@ async def test_concurrent_refreshes_each_build_on_the_last(services: Services) -
     assert live.entry(first.id).translations["es"].answer == "Uno."
     assert live.entry(second.id).translations["es"].answer == "Dos."
     assert live.matcher.revision == await store.revision()
+
+
+async def test_a_cold_semantic_index_warms_up_in_the_background(services: Services) -> None:
+    """A first start on an empty cache (hours of embedding at 10,000 entries) must not keep the
+    service from answering: the lexical cascade answers at once, edits stay visible, and the
+    semantic stage joins when its vectors are ready, edits made meanwhile included."""
+    import threading
+
+    from faq.hybrid import entry_phrasings
+    from faq.live import LiveMatcher
+    from faq.semantic import PROCESS_VECTORS, MemoryVectors, phrasing_key
+
+    shared = services.live
+    embedder = shared.embedder
+    assert embedder is not None
+    cold_ids = {"passport-application", "seek-asylum", "tps-guatemala"}
+    cold_entries = [e for e in shared.matcher.entries if e.id in cold_ids]
+    cold = {phrasing_key(embedder.model_id, t)
+            for _, texts in entry_phrasings(cold_entries) for t in texts}
+    vectors = MemoryVectors({k: v for k, v in PROCESS_VECTORS.data.items() if k not in cold})
+    live = LiveMatcher(services.store, shared.pipeline, shared.options,
+                       conversation=shared.conversation, calibration=shared.calibration,
+                       embedder=embedder, vectors=vectors, cold_embed_limit=len(cold) - 1)
+    release = threading.Event()
+    worker = getattr(embedder, "_worker")  # hold the model's only thread: the warm-up waits
+    worker.submit(release.wait)
+    try:
+        await asyncio.wait_for(live.refresh(), 30)  # returns with the embedding still to do
+        assert live.warming_up and not live.hybrid.semantic_ready
+        passport = live.entry("passport-application")
+        assert passport is not None
+        answered = await live.match(passport.translations["es"].question, "es")
+        assert answered.best is not None and answered.best.entry_id == passport.id
+        assert not answered.semantic
+
+        new_alternate = "como tramito mi pasaporte azul por primera vez"
+        es = passport.translations["es"]
+        edited = passport.model_copy(update={"translations": {
+            **passport.translations,
+            "es": es.model_copy(update={"alternates": [*es.alternates, new_alternate]})}})
+        await services.store.save(edited, expected_version=passport.version, actor="test")
+        await asyncio.wait_for(live.refresh(), 30)  # the edit is visible while warming up
+        assert new_alternate in live.entry(passport.id).translations["es"].alternates
+    finally:
+        release.set()
+    await asyncio.wait_for(live.semantic_warmed_up(), 120)
+    assert not live.warming_up and live.hybrid.semantic_ready
+    assert live.hybrid.semantic is not None
+    assert live.hybrid.lexical.revision == await services.store.revision()
+    assert phrasing_key(embedder.model_id, new_alternate) in vectors.data  # caught up
+
+    # Warm now: the next edit's few phrasings are embedded before refresh returns.
+    current = live.entry(passport.id)
+    assert current is not None
+    await services.store.save(with_answer(current, "<b>Otra vez.</b>"),
+                              expected_version=current.version, actor="test")
+    await live.refresh()
+    assert live.hybrid.semantic_ready and not live.warming_up
+    await live.aclose()
