@@ -130,6 +130,7 @@ async def test_a_cold_semantic_index_warms_up_in_the_background(services: Servic
     from faq.hybrid import entry_phrasings
     from faq.live import LiveMatcher
     from faq.semantic import PROCESS_VECTORS, MemoryVectors, phrasing_key
+    from infomigra.embedding import E5Embedder
 
     shared = services.live
     embedder = shared.embedder
@@ -143,8 +144,8 @@ async def test_a_cold_semantic_index_warms_up_in_the_background(services: Servic
                        conversation=shared.conversation, calibration=shared.calibration,
                        embedder=embedder, vectors=vectors, cold_embed_limit=len(cold) - 1)
     release = threading.Event()
-    worker = getattr(embedder, "_worker")  # hold the model's only thread: the warm-up waits
-    worker.submit(release.wait)
+    assert isinstance(embedder, E5Embedder)
+    embedder._worker.submit(release.wait)  # hold the model's only thread: the warm-up waits
     try:
         await asyncio.wait_for(live.refresh(), 30)  # returns with the embedding still to do
         assert live.warming_up and not live.hybrid.semantic_ready
