@@ -7,6 +7,7 @@ take a ``Services`` and never construct their own clients.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -164,6 +165,19 @@ async def prepare(services: Services) -> None:
         log.info("built the FAQ indexes for %d stored entries", await services.store.count())
 
 
+def freeze_long_lived() -> None:
+    """Move what start-up built (the FAQ snapshot, models, modules) out of the collector's reach.
+
+    Every full collection walks every tracked object; with 10,000 entries in the snapshot that
+    is millions of objects, walked while holding the GIL: the API's list p99 sat at 300 ms
+    against a 70 ms p50 at 10,000 entries, the same for every kind of request (a pause, not a
+    query). Frozen objects are still freed by reference counting when a later snapshot drops
+    them; only cycles among them would stay, and the snapshot has none (dicts, tuples, arrays,
+    models)."""
+    gc.collect()
+    gc.freeze()
+
+
 @contextlib.asynccontextmanager
 async def open_services(settings: Settings, *, seed: bool = True,
                         matcher: bool = True) -> AsyncIterator[Services]:
@@ -184,6 +198,7 @@ async def open_services(settings: Settings, *, seed: bool = True,
                     await services.alerts.seed_topics(load_topics())
             if matcher:
                 await services.live.refresh()
+                freeze_long_lived()
             yield services
         finally:
             if services is not None:
