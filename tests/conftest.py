@@ -91,6 +91,16 @@ async def shipped_hybrid(content: Content, conversation: Conversation,
                               embedder, PROCESS_VECTORS)
 
 
+async def restore_vectors(client: Redis) -> str:
+    """Phrasing vectors survive a flush (a cache, not state): every test, and every process a
+    test starts, finds them, as a deployment does after its first start, instead of running the
+    model over the whole FAQ (in the background, competing for the cores with the test)."""
+    vectors_key = Keys().embeddings(e5_model_id())
+    if PROCESS_VECTORS.data:
+        await client.hset(vectors_key, mapping=dict(PROCESS_VECTORS.data))  # type: ignore[misc]
+    return vectors_key
+
+
 @pytest.fixture
 async def redis(redis_server: EmbeddedRedis,
                 shipped_hybrid: HybridMatcher) -> AsyncIterator[Redis]:
@@ -99,11 +109,7 @@ async def redis(redis_server: EmbeddedRedis,
     answer lexical-only meanwhile, as a first production start does)."""
     client = redis_client(redis_server.url)
     await client.flushdb()
-    # Phrasing vectors survive the flush (a cache, not state): every test, and every CLI
-    # subprocess a test starts, finds them instead of running the model over the whole FAQ.
-    vectors_key = Keys().embeddings(e5_model_id())
-    if PROCESS_VECTORS.data:
-        await client.hset(vectors_key, mapping=dict(PROCESS_VECTORS.data))  # type: ignore[misc]
+    vectors_key = await restore_vectors(client)
     yield client
     PROCESS_VECTORS.data.update(await client.hgetall(vectors_key))  # type: ignore[misc]
     await client.aclose()

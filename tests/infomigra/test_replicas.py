@@ -25,11 +25,12 @@ import pytest
 from redis.asyncio import Redis
 
 from faq.apikeys import ApiKeyRegistry
+from faq.hybrid import HybridMatcher
 from faq.keys import Keys
 from infomigra.runtime import redis_client
 from tests.bot.conftest import PASSPORT_ES, TOKEN
 from tests.bot.fake_telegram import Call, FakeTelegram, TgUser
-from tests.conftest import TEST_HASH_SECRET, RedisProcess, free_ports
+from tests.conftest import TEST_HASH_SECRET, RedisProcess, free_ports, restore_vectors
 
 WEBHOOK_SECRET = "replica-test-secret_123"
 ENTRY = "passport-application"
@@ -108,10 +109,11 @@ class Deployment:
 
 
 @pytest.fixture
-async def deployment(standalone_redis: RedisProcess, tmp_path: Path
-                     ) -> AsyncIterator[Deployment]:
+async def deployment(standalone_redis: RedisProcess, tmp_path: Path,
+                     shipped_hybrid: HybridMatcher) -> AsyncIterator[Deployment]:
     redis = redis_client(standalone_redis.url)
     await redis.flushall()
+    await restore_vectors(redis)  # not a first start: the vector cache is warm
     tg = FakeTelegram(TOKEN)
     await tg.start()
     bot_ports = free_ports(2)
