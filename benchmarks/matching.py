@@ -112,8 +112,8 @@ def run_hybrid(rounds: int = 3) -> dict[str, Any]:
     import asyncio
 
     from faq.calibration import Calibration
-    from faq.conversation import load_conversation
     from faq.hybrid import build_hybrid
+    from faq.intents import load_conversation
     from faq.semantic import CacheReport, MemoryVectors
     from infomigra.embedding import QueryVectors, load_shipped_embedder
     from infomigra.threads import single_threaded_blas

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from faq.conversation import is_out_of_scope_id
+from faq.intents import is_out_of_scope_id
 from faq.matcher import LexicalAnalysis
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")

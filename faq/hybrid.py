@@ -30,7 +30,7 @@ from faq.calibration import (
     ranked,
     shown,
 )
-from faq.conversation import Conversation, is_out_of_scope_id
+from faq.intents import Conversation, is_out_of_scope_id
 from faq.matcher import Candidate, Decision, LexicalAnalysis, Matcher, MatchResult
 from faq.models import Entry
 from faq.semantic import (

@@ -19,9 +19,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from faq.calibration import Calibration
-from faq.conversation import Conversation
 from faq.exchange import collection_paused
 from faq.hybrid import HybridMatcher, entry_phrasings
+from faq.intents import Conversation
 from faq.matcher import Matcher, MatcherOptions, MatchResult
 from faq.models import Entry
 from faq.semantic import CacheReport, Embedder, SemanticIndex, VectorStore, missing_count

@@ -19,8 +19,8 @@ from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
 from redis.asyncio.sentinel import Sentinel
 
 from faq.alerts import AlertDesk, load_topics
-from faq.conversation import load_conversation
 from faq.conversations import ConversationDesk, ConversationOptions
+from faq.intents import load_conversation
 from faq.keys import Keys
 from faq.live import LiveMatcher
 from faq.loader import CONTENT_DIR, Content, load_content

@@ -23,8 +23,8 @@ import pytest
 from redis.asyncio import Redis
 
 from faq.calibration import Calibration
-from faq.conversation import Conversation, load_conversation
 from faq.hybrid import HybridMatcher, build_hybrid
+from faq.intents import Conversation, load_conversation
 from faq.keys import Keys
 from faq.loader import Content, load_content
 from faq.matcher import Matcher

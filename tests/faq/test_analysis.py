@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from faq.analysis import Analyser
-from faq.conversation import Conversation
+from faq.intents import Conversation
 from faq.loader import Content
 from faq.text import TextPipeline, stem
 

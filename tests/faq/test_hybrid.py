@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 from faq.calibration import Calibration, cross_validate
-from faq.conversation import Conversation
 from faq.evaluation import calibration_questions, evaluate, parse_items
 from faq.hybrid import HybridMatcher, build_hybrid
+from faq.intents import Conversation
 from faq.loader import Content
 from faq.matcher import Decision, Matcher
 from faq.models import Entry, Status, Translation

@@ -10,7 +10,7 @@ import random
 import pytest
 
 from benchmarks.synthetic import grow
-from faq.conversation import Conversation
+from faq.intents import Conversation
 from faq.loader import Content
 from faq.matcher import LexicalAnalysis, Matcher
 from faq.models import Entry, Status

@@ -3,7 +3,7 @@ topics button; counted apart, never in the inbox."""
 
 from __future__ import annotations
 
-from faq.conversation import load_conversation
+from faq.intents import load_conversation
 from infomigra.runtime import Services
 from tests.bot.conftest import JOHN, MARIA, ChatFactory, buttons, only_sent
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from faq.conversation import ConversationError, load_conversation
+from faq.intents import ConversationError, load_conversation
 from faq.loader import load_content
 
 
