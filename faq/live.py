@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -58,7 +59,10 @@ class LiveMatcher:
                  conversation: Conversation | None = None,
                  calibration: Calibration | None = None, embedder: Embedder | None = None,
                  vectors: VectorStore | None = None,
-                 cold_embed_limit: int = COLD_EMBED_LIMIT) -> None:
+                 cold_embed_limit: int = COLD_EMBED_LIMIT,
+                 on_rebuilt: Callable[[], None] | None = None) -> None:
+        """``on_rebuilt`` runs after a whole new snapshot was built and installed (the runtime
+        freezes the long-lived objects then; the core leaves the process's collector alone)."""
         self.store = store
         self.pipeline = pipeline
         self.options = options or MatcherOptions()
@@ -78,6 +82,8 @@ class LiveMatcher:
         self._semantic_of: Matcher | None = None
         """The lexical snapshot ``_semantic`` was made for (the next one is applied from it)."""
         self.cold_embed_limit = cold_embed_limit
+        self.on_rebuilt = on_rebuilt
+        self._rebuilt_whole = False
         self._warm_up: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._changed = asyncio.Event()
@@ -126,6 +132,10 @@ class LiveMatcher:
                     rebuilt = True
             if rebuilt:
                 self._changed.set()
+            if self._rebuilt_whole:
+                self._rebuilt_whole = False
+                if self.on_rebuilt is not None:
+                    self.on_rebuilt()
             return matcher
 
     async def _lexical(self) -> Matcher:
@@ -159,6 +169,7 @@ class LiveMatcher:
             analyser=current.analyser)
         self._stored = frozenset(e.id for e in entries)
         self._built = True
+        self._rebuilt_whole = True
         log.info("matcher rebuilt: %d published entries, revision %d", len(matcher), revision)
         return matcher
 

@@ -166,7 +166,8 @@ async def prepare(services: Services) -> None:
 
 
 def freeze_long_lived() -> None:
-    """Move what start-up built (the FAQ snapshot, models, modules) out of the collector's reach.
+    """Move what exists after a whole snapshot build (at start: the snapshot, models, modules;
+    after an import that rebuilt it: the new snapshot) out of the collector's reach.
 
     Every full collection walks every tracked object; with 10,000 entries in the snapshot that
     is millions of objects, walked while holding the GIL: the API's list p99 sat at 300 ms
@@ -199,6 +200,7 @@ async def open_services(settings: Settings, *, seed: bool = True,
             if matcher:
                 await services.live.refresh()
                 freeze_long_lived()
+                services.live.on_rebuilt = freeze_long_lived  # and after any later whole build
             yield services
         finally:
             if services is not None:

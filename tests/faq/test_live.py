@@ -179,3 +179,24 @@ async def test_a_cold_semantic_index_warms_up_in_the_background(services: Servic
     await live.refresh()
     assert live.hybrid.semantic_ready and not live.warming_up
     await live.aclose()
+
+
+async def test_only_a_whole_build_calls_back(services: Services,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runtime freezes long-lived objects after a whole build (costly at 10,000 entries);
+    an edit, applied to the snapshot, must not pay for it."""
+    live = services.live
+    calls: list[int] = []
+    live.on_rebuilt = lambda: calls.append(live.matcher.revision)
+    entry = await services.store.get("passport-application")
+    assert entry is not None
+    await services.store.save(with_answer(entry, "Uno."), expected_version=entry.version,
+                              actor="test")
+    await live.refresh()
+    assert calls == []
+    monkeypatch.setattr(live_module, "FULL_REBUILD_MIN", 0)
+    entries = (await services.store.page_entries(limit=20)).entries
+    await services.store.save_many([(with_answer(e, "Lote."), e.version) for e in entries],
+                                   actor="test", action="import")
+    await live.refresh()
+    assert calls == [await services.store.revision()]
