@@ -166,8 +166,12 @@ def shown_problems(problems: Iterable[Problem], _: Gettext, ngettext: Ngettext,
     shown = []
     for problem in problems:
         field = "" if problem.field in {"", "entry"} else problem.field
-        label = field if problem.where == "header" else field_label(field, _, lang) if field \
-            else ""
+        if problem.where == "header":
+            label = field  # a column of the file, as it is written there
+        elif field == "translations":
+            label = _("Languages")
+        else:
+            label = field_label(field, _, lang) if field else ""
         shown.append(ShownProblem(where_label(problem.where, _), label,
                                   problem_text(problem, _, ngettext)))
     return shown
