@@ -2,27 +2,39 @@
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
-
 from admin_api.config import ApiConfig
 from admin_api.console.i18n import ConsoleI18n
 from admin_api.console.imports import ImportStash, Previewed, shown_problems
 from faq.exchange import ExchangeError, Problem, entries_from_upload
 from faq.keys import Keys
+from infomigra.redis_server import EmbeddedRedis
+from infomigra.runtime import redis_client
+from tests.admin_api.console.conftest import in_thread
 
 
-async def test_a_preview_is_taken_once_and_only_by_its_own_session(redis: Redis) -> None:
-    stash = ImportStash(redis, Keys())
-    token = await stash.put("session-a", Previewed("entries: []", "faq.yaml", {"visa": 3}))
-    assert await stash.take("session-b", token) is None  # another session's token
-    assert await stash.take("session-a", "not-the-token") is None
-    taken = await stash.take("session-a", token)
-    assert taken == Previewed("entries: []", "faq.yaml", {"visa": 3})
-    assert await stash.take("session-a", token) is None  # a reloaded confirm finds nothing
-    first = await stash.put("session-a", Previewed("a", "a.yaml", {}))
-    await stash.put("session-a", Previewed("b", "b.yaml", {}))
-    assert await stash.take("session-a", first) is None  # replaced by the newer preview
-    assert 0 < await redis.ttl(Keys().console_import("session-a")) <= 15 * 60
+def test_a_preview_is_taken_once_and_only_by_its_own_session(
+        redis_server: EmbeddedRedis) -> None:
+    # Sync, with its own loop in a thread: this package's browser holds the test loop.
+    async def check() -> None:
+        redis = redis_client(f"{redis_server.url}?db=2")
+        try:
+            await redis.delete(Keys().console_import("session-a"))
+            stash = ImportStash(redis, Keys())
+            token = await stash.put("session-a", Previewed("entries: []", "faq.yaml",
+                                                           {"visa": 3}))
+            assert await stash.take("session-b", token) is None  # another session's token
+            assert await stash.take("session-a", "not-the-token") is None
+            taken = await stash.take("session-a", token)
+            assert taken == Previewed("entries: []", "faq.yaml", {"visa": 3})
+            assert await stash.take("session-a", token) is None  # a reloaded confirm
+            first = await stash.put("session-a", Previewed("a", "a.yaml", {}))
+            await stash.put("session-a", Previewed("b", "b.yaml", {}))
+            assert await stash.take("session-a", first) is None  # replaced by a newer one
+            assert 0 < await redis.ttl(Keys().console_import("session-a")) <= 15 * 60
+        finally:
+            await redis.aclose()
+
+    in_thread(check)
 
 
 def _spanish(raw: bytes, name: str) -> list[str]:
