@@ -173,7 +173,8 @@ def create_app(services: ApiServices | None = None, config: ApiConfig | None = N
     # Outermost last: metrics time everything, security headers go on every answer (413s
     # too), and the body cap sits in front of every route and form parser.
     app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes,
-                       routes={"/api/v1/faq/import": config.import_body_bytes})
+                       routes={"/api/v1/faq/import": config.import_body_bytes,
+                               "/console/import": config.import_body_bytes})
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestMetrics,
                        templates=RouteTemplates(lambda: app.openapi().get("paths", {})))

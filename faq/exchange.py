@@ -200,6 +200,24 @@ def _entries_from_yaml(text: str, max_entries: int | None) -> list[Entry]:
     return parse_entry_rows(raw, [f"entry #{i + 1}" for i in range(len(raw))])
 
 
+def entries_from_upload(raw: bytes, *, filename: str = "", content_type: str = "",
+                        fmt: str = "auto", max_entries: int | None = None) -> list[Entry]:
+    """An uploaded file's entries: UTF-8 (a BOM allowed), CSV or YAML by ``fmt`` or, for
+    ``auto``, by the file name (``.csv``) or content type. Every front door that accepts a file
+    (the admin API, the console) calls this, so they accept and refuse the same files. CPU
+    only, seconds of it for a big file: call it in a worker thread."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ExchangeError([Problem("file", "", "is not UTF-8 text (save it as UTF-8 and "
+                                                 "upload again)")]) from exc
+    if fmt == "auto":
+        is_csv = filename.lower().endswith(".csv") or "csv" in content_type
+        fmt = "csv" if is_csv else "yaml"
+    parse = entries_from_csv if fmt == "csv" else entries_from_yaml
+    return parse(text, max_entries=max_entries)
+
+
 def entries_to_yaml(entries: Iterable[Entry]) -> str:
     data = {"entries": [e.content() for e in entries]}
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

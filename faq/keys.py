@@ -174,6 +174,10 @@ class Keys:
         """A staff console session, by the SHA-256 of its cookie (the cookie is never stored)."""
         return f"{self.prefix}console:session:{digest}"
 
+    def console_import(self, digest: str) -> str:
+        """An import previewed in a console session, kept for its confirmation (short TTL)."""
+        return f"{self.prefix}console:import:{digest}"
+
     def console_signin(self, digest: str) -> str:
         """A one-time sign-in link (first run), by the SHA-256 of its token."""
         return f"{self.prefix}console:signin:{digest}"

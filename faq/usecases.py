@@ -64,6 +64,10 @@ class ImportResult:
     plan: list[tuple[str, str]]
     changes: dict[str, list[FieldChange]]
     written: list[Entry] = field(default_factory=list)
+    # The version each entry was at when the plan was made (0: not in the FAQ yet). Passed back
+    # as ``expected_versions``, it makes the real import refuse if anything moved since a
+    # dry run, so what is written is exactly what was previewed.
+    based_on: dict[str, int] = field(default_factory=dict)
 
     def count(self, action: str) -> int:
         return sum(1 for _, act in self.plan if act == action)
@@ -175,11 +179,19 @@ class FaqService:
 
     async def import_entries(self, incoming: list[Entry], *, actor: str, dry_run: bool = False,
                              where: dict[str, str] | None = None,
-                             detail: str = "") -> ImportResult:
+                             detail: str = "",
+                             expected_versions: Mapping[str, int] | None = None
+                             ) -> ImportResult:
         """Check every entry against the FAQ, then write all changed entries in one atomic step
         (or none: ``VersionConflict`` when one changed meanwhile). ``ExchangeError`` lists every
-        problem before anything is written."""
+        problem before anything is written. ``expected_versions`` (a dry run's ``based_on``):
+        ``VersionConflict`` unless every entry is still at that version, so an import confirmed
+        after a preview writes what the preview showed or nothing."""
         current = await self.store.get_many([e.id for e in incoming])  # not the whole FAQ
+        based_on = {e.id: current[e.id].version if e.id in current else 0 for e in incoming}
+        for entry_id, expected in (expected_versions or {}).items():
+            if based_on.get(entry_id, 0) != expected:
+                raise VersionConflict(entry_id, expected, based_on.get(entry_id, 0))
         problems = await self.reference_problems(
             incoming,
             where=where if where is not None else {e.id: f"entry {e.id}" for e in incoming})
@@ -189,11 +201,11 @@ class FaqService:
         plan, changes = await asyncio.to_thread(_plan_and_changes, current, incoming)
         by_id = {e.id: e for e in incoming}
         if dry_run:
-            return ImportResult(plan, changes)
+            return ImportResult(plan, changes, based_on=based_on)
         to_write = [(by_id[i], current[i].version if i in current else 0)
                     for i, action in plan if action != "unchanged"]
         details = [f"{action} {detail}" if detail else "" for _, action in plan
                    if action != "unchanged"]
         saved = await self.store.save_many(to_write, actor=actor, action="import",
                                            details=details)
-        return ImportResult(plan, changes, saved)
+        return ImportResult(plan, changes, saved, based_on)

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from . import (
     routes_auth,
     routes_entries,
+    routes_import,
     routes_inbox,
     routes_keys,
     routes_people,
@@ -47,8 +48,8 @@ async def _refused(request: Request, exc: Exception) -> Response:
 def install_console(app: FastAPI, locales_dir: Path | None, languages: tuple[str, ...],
                     secure_cookies: bool | None = None) -> None:
     app.state.console = ConsoleApp(ConsoleI18n(locales_dir, languages), secure_cookies)
-    for module in (routes_auth, routes_entries, routes_inbox, routes_stats, routes_keys,
-                   routes_people):
+    for module in (routes_auth, routes_entries, routes_import, routes_inbox, routes_stats,
+                   routes_keys, routes_people):
         app.include_router(module.router, prefix=PREFIX)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="console-static")
     app.add_exception_handler(Redirect, _redirect)

@@ -143,11 +143,12 @@ class Page:
 
     # -- input ---------------------------------------------------------------------------------
 
-    async def form(self) -> FormData:
-        """The posted form, after the size limit and the CSRF check."""
+    async def form(self, max_bytes: int = MAX_FORM_BYTES) -> FormData:
+        """The posted form, after the size limit and the CSRF check (``max_bytes``: larger
+        only for a file upload, whose route names its own limit)."""
         _ = self.gettext
         length = self.request.headers.get("content-length")
-        if length is None or not length.isdigit() or int(length) > MAX_FORM_BYTES:
+        if length is None or not length.isdigit() or int(length) > max_bytes:
             raise Refused(413, _("Too large"),
                           _("What you sent is too large to be a console form."))
         data = await self.request.form()

@@ -82,3 +82,22 @@ async def test_a_dismissal_can_be_undone_once(services: Services) -> None:
     assert back.phrasings() == ["receta de pepian"] and back.first_seen == cluster.first_seen
     with pytest.raises(ClusterNotFound):
         await desk.undo_dismiss(cluster.id, actor="ana")
+
+
+async def test_an_import_confirmed_after_a_dry_run_refuses_if_an_entry_moved(
+        services: Services) -> None:
+    svc = service(services)
+    base = Entry.model_validate(new_entry("usecase-confirm"))
+    await services.store.save(base, expected_version=0, actor="ana")
+    incoming = [base.model_copy(update={"tags": ["nueva"]}),
+                Entry.model_validate(new_entry("usecase-confirm-new"))]
+    dry = await svc.import_entries(incoming, actor="cli", dry_run=True)
+    assert dry.based_on == {"usecase-confirm": 1, "usecase-confirm-new": 0}
+    await services.store.save(base.model_copy(update={"tags": ["a mano"]}),
+                              expected_version=1, actor="luis")
+    with pytest.raises(VersionConflict):
+        await svc.import_entries(incoming, actor="cli", expected_versions=dry.based_on)
+    assert await services.store.get("usecase-confirm-new") is None  # nothing written
+    again = await svc.import_entries(incoming, actor="cli", dry_run=True)
+    done = await svc.import_entries(incoming, actor="cli", expected_versions=again.based_on)
+    assert [e.id for e in done.written] == ["usecase-confirm", "usecase-confirm-new"]

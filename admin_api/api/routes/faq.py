@@ -20,8 +20,7 @@ from faq.exchange import (
     changed_fields,
     collection_paused,
     csv_languages,
-    entries_from_csv,
-    entries_from_yaml,
+    entries_from_upload,
     entries_to_csv,
     entries_to_yaml,
 )
@@ -158,19 +157,11 @@ async def import_entries(
     raw = await file.read(config.max_import_bytes + 1)
     if len(raw) > config.max_import_bytes:
         raise ApiError(413, f"The file is larger than {config.max_import_bytes:,} bytes.")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ExchangeError([Problem("file", "", "is not UTF-8 text (save it as UTF-8 and "
-                                                 "upload again)")]) from exc
-    name = (file.filename or "").lower()
-    if fmt == "auto":
-        is_csv = name.endswith(".csv") or "csv" in (file.content_type or "")
-        fmt = "csv" if is_csv else "yaml"
-    parse = entries_from_csv if fmt == "csv" else entries_from_yaml
     # Parsing and validating a large file is seconds of CPU: in a worker thread, so the bot
     # and every other request keep being answered meanwhile.
-    incoming = await asyncio.to_thread(parse, text, max_entries=config.max_import_entries)
+    incoming = await asyncio.to_thread(
+        entries_from_upload, raw, filename=file.filename or "",
+        content_type=file.content_type or "", fmt=fmt, max_entries=config.max_import_entries)
     try:
         result = await service.import_entries(
             incoming, actor=who.actor, dry_run=dry_run,
