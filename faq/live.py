@@ -25,7 +25,7 @@ from faq.hybrid import HybridMatcher, entry_phrasings
 from faq.intents import Conversation
 from faq.matcher import Matcher, MatcherOptions, MatchResult
 from faq.models import Entry
-from faq.semantic import CacheReport, Embedder, SemanticIndex, VectorStore, missing_count
+from faq.semantic import CacheReport, Embedder, SemanticIndex, TooManyToEmbed, VectorStore
 from faq.store import FaqStore
 from faq.text import TextPipeline
 
@@ -121,15 +121,15 @@ class LiveMatcher:
             if self.embedder is not None and self.vectors is not None \
                     and self._semantic_of is not matcher and not self.warming_up:
                 embedder, vectors = self.embedder, self.vectors
-                missing = await self._missing(matcher, embedder, vectors)
-                if missing > self.cold_embed_limit:
+                try:
+                    await self._follow_semantic(matcher, embedder, vectors,
+                                                embed_limit=self.cold_embed_limit)
+                    rebuilt = True
+                except TooManyToEmbed as cold:
                     log.warning("semantic stage warming up: %d phrasings to embed; answering "
-                                "lexical-only until they are ready", missing)
+                                "lexical-only until they are ready", cold.missing)
                     self._warm_up = asyncio.create_task(self._warm(embedder, vectors),
                                                         name="faq-semantic-warm-up")
-                else:
-                    await self._follow_semantic(matcher, embedder, vectors)
-                    rebuilt = True
             if rebuilt:
                 self._changed.set()
             if self._rebuilt_whole:
@@ -184,21 +184,12 @@ class LiveMatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.shield(self._warm_up)
 
-    async def _missing(self, matcher: Matcher, embedder: Embedder,
-                       vectors: VectorStore) -> int:
-        previous, base = self._semantic, self._semantic_of
-        if previous is None or base is None or previous.model_id != embedder.model_id:
-            entries = [*matcher.entries, *matcher.hidden]
-        else:
-            entries = list(matcher.changed_since(base)[0])
-        return await missing_count(embedder, vectors,
-                                   [t for _, ts in entry_phrasings(entries) for t in ts])
-
     async def _follow_semantic(self, matcher: Matcher, embedder: Embedder,
-                               vectors: VectorStore) -> None:
-        """The semantic index for ``matcher``, installed if it is still the current snapshot."""
+                               vectors: VectorStore, *, embed_limit: int | None = None) -> None:
+        """The semantic index for ``matcher``, installed if it is still the current snapshot
+        (``TooManyToEmbed`` past ``embed_limit``, after one cache lookup, nothing installed)."""
         report = CacheReport()
-        semantic = await self._semantic_index(matcher, embedder, vectors, report)
+        semantic = await self._semantic_index(matcher, embedder, vectors, report, embed_limit)
         self._semantic, self._semantic_of = semantic, matcher
         if self._matcher is matcher:
             self._hybrid = HybridMatcher(matcher, self.conversation, self.calibration,
@@ -229,14 +220,16 @@ class LiveMatcher:
                 await self._warm_up
 
     async def _semantic_index(self, matcher: Matcher, embedder: Embedder,
-                              vectors: VectorStore, report: CacheReport) -> SemanticIndex:
+                              vectors: VectorStore, report: CacheReport,
+                              embed_limit: int | None = None) -> SemanticIndex:
         previous, base = self._semantic, self._semantic_of
         if previous is None or base is None or previous.model_id != embedder.model_id:
             return await SemanticIndex.build(
-                embedder, vectors, entry_phrasings([*matcher.entries, *matcher.hidden]), report)
+                embedder, vectors, entry_phrasings([*matcher.entries, *matcher.hidden]), report,
+                embed_limit=embed_limit)
         upserts, removed = matcher.changed_since(base)
         return await previous.apply(embedder, vectors, entry_phrasings(upserts), removed,
-                                    report)
+                                    report, embed_limit=embed_limit)
 
     async def wait_for_change(self) -> None:
         """For tests and tools: returns after the next rebuild."""

@@ -192,16 +192,19 @@ class CacheReport:
     seconds: float = 0.0
 
 
-async def missing_count(embedder: Embedder, store: VectorStore, texts: Sequence[str]) -> int:
-    """How many of ``texts`` the cache lacks (what building from them would have to embed)."""
-    unique = list(dict.fromkeys(texts))
-    raws = await store.get_many([phrasing_key(embedder.model_id, t) for t in unique])
-    return sum(1 for raw in raws if raw is None or decode_vector(raw, embedder.dim) is None)
+class TooManyToEmbed(Exception):
+    """More phrasings are missing from the cache than the caller allowed to embed now."""
+
+    def __init__(self, missing: int) -> None:
+        super().__init__(f"{missing} phrasings to embed")
+        self.missing = missing
 
 
 async def passage_vectors(embedder: Embedder, store: VectorStore, texts: Sequence[str],
-                          report: CacheReport | None = None) -> npt.NDArray[np.float32]:
-    """Vectors of ``texts``: from the cache where present, embedded (and stored) otherwise."""
+                          report: CacheReport | None = None, *,
+                          embed_limit: int | None = None) -> npt.NDArray[np.float32]:
+    """Vectors of ``texts``: from the cache where present, embedded (and stored) otherwise;
+    ``TooManyToEmbed`` (after the one cache lookup, before any embedding) past ``embed_limit``."""
 
     start = time.perf_counter()
     unique = list(dict.fromkeys(texts))
@@ -212,6 +215,8 @@ async def passage_vectors(embedder: Embedder, store: VectorStore, texts: Sequenc
         if vec is not None:
             found[text] = vec
     missing = [t for t in unique if t not in found]
+    if embed_limit is not None and len(missing) > embed_limit:
+        raise TooManyToEmbed(len(missing))
     for i in range(0, len(missing), EMBED_BATCH):
         batch = missing[i:i + EMBED_BATCH]
         vectors = await embedder.aembed_passages(batch)
@@ -289,10 +294,11 @@ class SemanticIndex:
     @classmethod
     async def build(cls, embedder: Embedder, store: VectorStore,
               phrasings: Iterable[tuple[str, Sequence[str]]],
-              report: CacheReport | None = None) -> SemanticIndex:
+              report: CacheReport | None = None, *,
+              embed_limit: int | None = None) -> SemanticIndex:
         items = _kept(phrasings)
         vectors = await passage_vectors(embedder, store, [t for _, ts in items for t in ts],
-                                        report)
+                                        report, embed_limit=embed_limit)
         rows: list[Row] = []
         at = 0
         for entry_id, texts in items:
@@ -304,7 +310,8 @@ class SemanticIndex:
 
     async def apply(self, embedder: Embedder, store: VectorStore,
                     upserts: Iterable[tuple[str, Sequence[str]]], removed: Iterable[str] = (),
-                    report: CacheReport | None = None) -> SemanticIndex:
+                    report: CacheReport | None = None, *,
+                    embed_limit: int | None = None) -> SemanticIndex:
         """The index after replacing ``upserts``' phrasings (new entries go last) and dropping
         ``removed``; only texts not already in this index are looked up or embedded."""
         if embedder.model_id != self.model_id:
@@ -328,7 +335,7 @@ class SemanticIndex:
                 report.seconds = 0.0
             return self
         texts = [t for ts in changed.values() for t in ts]
-        vectors = await passage_vectors(embedder, store, texts, report)
+        vectors = await passage_vectors(embedder, store, texts, report, embed_limit=embed_limit)
         fresh: dict[str, npt.NDArray[np.float32]] = {}
         at = 0
         for entry_id, ts in changed.items():

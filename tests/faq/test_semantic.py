@@ -56,3 +56,20 @@ async def test_edits_removals_and_additions_score_as_a_fresh_build(
     assert all(any(b is f for f in following.blocks) for b in untouched)
     assert await following.apply(embedder, PROCESS_VECTORS, [(kept, phrasings[kept])]) \
         is following
+
+
+async def test_past_the_embed_limit_nothing_is_embedded_or_stored(embedder: Embedder) -> None:
+    """The live matcher's cold start: one cache lookup says "too many", and the model is not
+    run (the warm-up does that in the background)."""
+    from faq.semantic import MemoryVectors, TooManyToEmbed, phrasing_key
+
+    known = "como saco mi pasaporte"
+    store = MemoryVectors()
+    await passage_vectors(embedder, store, [known])
+    texts = [known, "un librito azul para viajar", "carné de pescador del lago"]
+    with pytest.raises(TooManyToEmbed) as refused:
+        await passage_vectors(embedder, store, texts, embed_limit=1)
+    assert refused.value.missing == 2
+    assert set(store.data) == {phrasing_key(embedder.model_id, known)}
+    vectors = await passage_vectors(embedder, store, texts, embed_limit=2)
+    assert vectors.shape == (3, embedder.dim) and len(store.data) == 3
