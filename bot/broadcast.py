@@ -12,18 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.utils.i18n import I18n
 
-from bot.metrics import BOT_REDIS_ERRORS
+from bot.background import keep_running, worker_name
 from bot.people import alert_message, unsubscribe_markup
 from bot.sender import failure_reason
 from faq.alerts import Alert, AlertDesk, AlertTopic, Recipient
-from faq.live import REDIS_DOWN
 
 log = logging.getLogger(__name__)
 
@@ -40,21 +37,12 @@ class BroadcastWorker:
         self.concurrency = concurrency
         self.lease_ms = lease_ms
         self.poll_seconds = poll_seconds
-        self.owner = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self.owner = worker_name()
 
     async def run(self) -> None:
         """Until cancelled: look for approved alerts, deliver each one this process can take."""
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except REDIS_DOWN as exc:
-                BOT_REDIS_ERRORS.labels(component="alerts").inc()
-                log.warning("alerts: Redis unreachable (%s)", type(exc).__name__)
-            except Exception:
-                log.exception("alerts: unexpected error")
-            await asyncio.sleep(self.poll_seconds)
+        await keep_running(self.run_once, component="alerts", what="alerts",
+                           pause=self.poll_seconds, pause_on_error=self.poll_seconds)
 
     async def run_once(self) -> int:
         """Deliver every active alert this process can take; how many it finished."""

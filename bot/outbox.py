@@ -9,29 +9,21 @@ sender marks them inactive); a send that keeps failing is left unacknowledged an
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
-import os
-import secrets
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.metrics import BOT_REDIS_ERRORS
+from bot.background import keep_running, worker_name
 from bot.people import end_markup
 from faq.conversations import ConversationDesk, OutboxItem
-from faq.live import REDIS_DOWN
 
 log = logging.getLogger(__name__)
 IDLE_SECONDS = 2.0
 """After an error reading the outbox (Redis away), wait this long before trying again."""
-
-
-def consumer_name() -> str:
-    return f"{os.getpid()}-{secrets.token_hex(3)}"
 
 
 class OutboxWorker:
@@ -44,23 +36,13 @@ class OutboxWorker:
         self.default_language = default_language
         self.block_ms = block_ms
         self.reclaim_idle_ms = reclaim_idle_ms
-        self.consumer = consumer_name()
+        self.consumer = worker_name()
         self._ready = False
 
     async def run(self) -> None:
-        """Until cancelled."""
-        while True:
-            try:
-                await self.step()
-            except asyncio.CancelledError:
-                raise
-            except REDIS_DOWN as exc:
-                BOT_REDIS_ERRORS.labels(component="outbox").inc()
-                log.warning("conversation outbox: Redis unreachable (%s)", type(exc).__name__)
-                await asyncio.sleep(IDLE_SECONDS)
-            except Exception:
-                log.exception("conversation outbox: unexpected error")
-                await asyncio.sleep(IDLE_SECONDS)
+        """Until cancelled (``step`` itself waits on the stream, so no pause after a success)."""
+        await keep_running(self.step, component="outbox", what="conversation outbox",
+                           pause_on_error=IDLE_SECONDS)
 
     async def step(self) -> int:
         """Deliver what is waiting (blocking up to ``block_ms``); how many were finished."""
